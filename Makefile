@@ -1,0 +1,36 @@
+# The two commands a newcomer needs are `make run` and `make test` (see README).
+PY ?= python3
+PIP ?= $(PY) -m pip
+PORT ?= 8501
+
+.PHONY: install install-dev browser assets run test lint data build bench
+
+install:            ## runtime dependencies
+	$(PIP) install -q -r requirements.txt
+
+install-dev:        ## runtime + test dependencies
+	$(PIP) install -q -r requirements-dev.txt
+
+browser:            ## Debian's Chromium for the end-to-end tests (Playwright never downloads one)
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+assets:             ## copy Leaflet & co. from the installed XStatic packages into static/vendor
+	$(PY) -m layers.assets
+
+run: install assets ## start the app on the committed data (works offline)
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+lint:
+	$(PY) -m ruff check .
+
+test: install-dev browser assets lint  ## the whole suite, as CI runs it
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+data:               ## regenerate data/boundaries from the pinned source packages
+	$(PY) -m prep.boundaries
+
+build:              ## geocode the registry into data/projects.geojson and data/layers/
+	$(PY) -m geo build
+
+bench:              ## benchmark harness, writes bench/RESULTS.md
+	$(PY) -m bench.run
