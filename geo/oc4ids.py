@@ -1,0 +1,147 @@
+"""Export the built projects as OC4IDS 0.9 project records (a project package).
+
+Geometry goes into ``locations[].geometry`` (GeoJSON, WGS84 lon/lat, as the standard requires)
+with a gazetteer entry holding the Chinese administrative division codes (scheme ``CN-XZQH``:
+the town's 9-digit statistical code, or 441204 for the whole district). Fields OC4IDS has no
+place for live under the clearly named extension objects ``x_gaoyaoPlanMap`` (per project) and
+``x_geocoding`` (per location).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from geo.codelists import REPO_ROOT
+
+DEFAULT_BUILT = REPO_ROOT / "data" / "projects.geojson"
+PLAN_TITLE = "肇庆市高要区国民经济和社会发展第十四个五年规划和2035年远景目标纲要"
+PUBLIC_AUTHORITY = {"id": "CN-XZQH-441204", "name": "肇庆市高要区人民政府"}
+DISTRICT_CODE = "441204"
+ID_PREFIX = "gaoyao-14fyp-"
+QUANTITIES = ("berths", "berth_dwt", "capacity", "capacity_unit", "voltage_kv",
+              "length_km_stated", "area_km2_stated", "units")
+TYPE_WORDS = (("扩建", "expansion"), ("重建", "replacement"), ("改造", "rehabilitation"),
+              ("提标", "rehabilitation"), ("加固", "rehabilitation"), ("新建", "construction"))
+
+
+def sector_codes(sector: str) -> list[str]:
+    """OC4IDS wants the parent code beside a subsector: 'transport.water' -> both."""
+    parent = sector.split(".")[0]
+    return [parent, sector] if parent != sector else [sector]
+
+
+def project_type(text: str) -> str | None:
+    """OC4IDS projectType from the plan's wording, when the wording says it plainly."""
+    for word, code in TYPE_WORDS:
+        if word in text:
+            return code
+    return None
+
+
+def _location(props: Mapping[str, Any], geometry: Mapping[str, Any] | None) -> dict[str, Any]:
+    codes = [c for c in str(props.get("town_codes") or "").split(";") if c]
+    location: dict[str, Any] = {
+        "id": "1",
+        "description": props.get("location_text") or "高要区",
+        "gazetteer": {"scheme": "CN-XZQH", "identifiers": codes or [DISTRICT_CODE]},
+        "x_geocoding": {
+            "precision": props.get("precision"),
+            "precisionSlug": props.get("precision_slug"),
+            "method": props.get("geocode_method"),
+            "matched": props.get("geocode_matched") or "",
+            "note": props.get("geocode_note") or "",
+        },
+    }
+    if geometry is not None:
+        location["geometry"] = {"type": geometry["type"],
+                                "coordinates": geometry["coordinates"]}
+    return location
+
+
+def _updated(as_of: str) -> str:
+    """ISO 8601 date-time from ``2021-12`` or ``2021-12-31``."""
+    parts = (as_of or "2021-12").split("-")
+    day = parts[2] if len(parts) > 2 else "01"
+    return f"{parts[0]}-{parts[1]}-{day}T00:00:00Z"
+
+
+def project_record(feature: Mapping[str, Any]) -> dict[str, Any]:
+    """One OC4IDS project from one built GeoJSON feature (dict)."""
+    props = feature["properties"]
+    record: dict[str, Any] = {
+        "id": ID_PREFIX + props["id"],
+        "updated": _updated(props.get("status_as_of", "")),
+        "language": "zh",
+        "title": props["title_zh"],
+        "description": props.get("description_zh") or props["description"],
+        "status": props["status"],
+        "sector": sector_codes(props["sector"]),
+        "publicAuthority": dict(PUBLIC_AUTHORITY),
+        "parties": [{**PUBLIC_AUTHORITY, "roles": ["publicAuthority"]}],
+        "locations": [_location(props, feature.get("geometry"))],
+        "documents": [{
+            "id": "plan",
+            "documentType": "projectPlan",
+            "title": PLAN_TITLE,
+            "description": f"{props['plan_ref']}: {props['evidence']}",
+            "language": "zh",
+        }],
+        "x_gaoyaoPlanMap": {
+            "recordId": props["id"],
+            "titleEn": props["title_en"],
+            "descriptionEn": props["description"],
+            "category": props["category"],
+            "statusZh": props["status_zh"],
+            "statusAsOf": props["status_as_of"],
+            "planRef": props["plan_ref"],
+            "evidence": props["evidence"],
+            "towns": props.get("towns_all") or "",
+            "lengthKm": props.get("length_km"),
+            "areaKm2": props.get("area_km2"),
+            "quantities": {k: props.get(k) for k in QUANTITIES
+                           if props.get(k) not in (None, "")},
+        },
+    }
+    kind = project_type(props.get("status_zh", "") + props.get("title_zh", ""))
+    if kind and props["status"] != "maintenance":
+        record["type"] = kind
+    return record
+
+
+def export_records(features: Iterable[Mapping[str, Any]] | Any) -> dict[str, Any]:
+    """An OC4IDS project package for features (GeoJSON dicts) or a GeoDataFrame."""
+    if hasattr(features, "to_json"):  # GeoDataFrame
+        features = json.loads(features.to_json(drop_id=True, to_wgs84=True))["features"]
+    projects = [project_record(f) for f in features]
+    latest = max((p["updated"] for p in projects), default=_updated(""))
+    return {
+        "uri": "urn:gaoyao-plan-map:oc4ids:projects",
+        "publishedDate": latest,
+        "version": "0.9",
+        "publisher": {"name": "高要区 plan map (open data project)"},
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "projects": projects,
+    }
+
+
+def export_main(args: argparse.Namespace) -> int:
+    """CLI: ``python -m geo export --oc4ids out.json`` (from the built data/projects.geojson)."""
+    source = Path(getattr(args, "built", None) or DEFAULT_BUILT)
+    try:
+        features = json.loads(source.read_text(encoding="utf-8"))["features"]
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: {source}: cannot read the built projects ({exc}); run "
+              "`python -m geo build` first", file=sys.stderr)
+        return 1
+    package = export_records(features)
+    out = Path(args.oc4ids)
+    from geo.build import write_atomically
+
+    write_atomically({out: json.dumps(package, ensure_ascii=False, indent=1) + "\n"})
+    print(f"wrote {len(package['projects'])} OC4IDS projects to {out}")
+    return 0
