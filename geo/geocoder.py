@@ -1,0 +1,444 @@
+"""Turn a record's ``location_text`` into a geometry with an honest precision code.
+
+All geometries returned are WGS84 (EPSG:4326, lon/lat degrees); distances and offsets are
+computed in UTM 49N (EPSG:32649, metres). Precision codes (data/codelists/precision.csv):
+1 exact, 2 near, 3 town, 4 district, 5 estimated/schematic, 9 not geocoded. The ``method``
+values form the codelist documented in docs/precision.md (:data:`METHODS`).
+
+What is understood (``text`` may hold several parts separated by ``;`` ``；`` ``、`` ``，``):
+
+* a gazetteer name or alias, also inside longer text (``金利镇新盛电镀产业园``); a named place
+  beats the town it lies in, which beats the district;
+* a town (``大湾镇``, ``大湾``) -> its seat point, precision 3 (also for ``kind="area"``: the
+  town outline is never returned as if it were the project);
+* ``高要区``, ``全区``, ``全区各镇`` -> the district reference point, precision 4;
+* a relative phrase ``<place><direction>`` (``金利镇西侧``, ``文明塔以北``) -> a point offset from
+  the place (3 km for a town, 1 km otherwise), precision 5, kept inside the town when the town
+  outlines are given;
+* ``<place>上游`` / ``<place>下游`` -> a point 2 km up/down the Xi River line from the point of the
+  river nearest to the place, precision 5 (the Xi flows from west to east through the district,
+  so upstream is towards the river's western end);
+* ``<place>附近`` / ``周边`` / ``旁`` -> the place itself, precision at least 2;
+* a range ``A至B`` (also 到, —, ～) -> a schematic LineString through the known points,
+  precision 5;
+* several parts -> a Multi geometry (MultiPoint, MultiLineString or GeometryCollection) with
+  the worst precision of the parts;
+* anything else -> ``GeocodeResult(None, 9, "not_geocoded", (), reason)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from pyproj import Transformer
+from shapely.geometry import (
+    GeometryCollection,
+    LineString,
+    MultiLineString,
+    MultiPoint,
+    Point,
+)
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import linemerge, transform
+
+from geo.gazetteer import DISTRICT_BBOX, Gazetteer, Place
+
+PRECISION_SLUGS = {
+    1: "exact", 2: "near", 3: "town", 4: "district", 5: "estimated", 9: "not_geocoded",
+}
+#: method codelist (see docs/precision.md)
+METHODS: dict[str, str] = {
+    "gazetteer": "a named place from the gazetteer, at its own point and precision",
+    "town_seat": "only the town is known: the town seat (GeoNames), precision 3",
+    "district": "only the district is known: the district reference point, precision 4",
+    "relative_offset": "direction phrase (西侧, 以北, ...): offset from the place, precision 5",
+    "near_place": "附近/周边/旁: the place's own point, precision at least 2",
+    "river_upstream": "上游: 2 km upstream along the Xi River from the place, precision 5",
+    "river_downstream": "下游: 2 km downstream along the Xi River from the place, precision 5",
+    "river_line": "the Xi River itself: the river line inside the district, precision 5",
+    "schematic_line": "range A至B: straight segments through the known points, precision 5",
+    "range_endpoint": "range with only one end known: that end's point, precision 5",
+    "multiple": "several parts geocoded with different methods; worst precision of the parts",
+    "not_geocoded": "no place could be recognised; no geometry",
+}
+TOWN_OFFSET_M = 3000.0
+PLACE_OFFSET_M = 1000.0
+RIVER_STEP_M = 2000.0
+
+_TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+_TO_LL = Transformer.from_crs("EPSG:32649", "EPSG:4326", always_xy=True)
+
+_SPLIT_RE = re.compile(r"[;；、,，/／]+")
+_RANGE_RE = re.compile(r"^(?P<a>.+?)(?:至|到|—+|－|～|~)(?P<b>.+)$")
+_DIRS = {
+    "东北": 45, "东南": 135, "西南": 225, "西北": 315, "东": 90, "西": 270, "南": 180, "北": 0,
+}
+_REL_RE = re.compile(
+    r"^(?P<anchor>.+?)(?:"
+    r"(?P<dir1>东北|东南|西南|西北|东|西|南|北)(?:侧|面|部|边|方|端)"
+    r"|以(?P<dir2>东北|东南|西南|西北|东|西|南|北)"
+    r"|(?P<river>上游|下游)"
+    r"|(?P<near>附近|周边|周围|旁边|旁)"
+    r")$"
+)
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """Geometry (EPSG:4326 or None), precision code, method code, matched gazetteer names
+    (``name_zh``, text order) and a human note."""
+
+    geometry: BaseGeometry | None
+    precision: int
+    method: str
+    matched: tuple[str, ...]
+    note: str
+
+    @property
+    def precision_slug(self) -> str:
+        return PRECISION_SLUGS.get(self.precision, "unknown")
+
+    @property
+    def ok(self) -> bool:
+        return self.precision != 9 and self.geometry is not None
+
+
+def not_geocoded(reason: str) -> GeocodeResult:
+    """The explicit 'no geometry' result."""
+    return GeocodeResult(None, 9, "not_geocoded", (), reason)
+
+
+# --------------------------------------------------------------------------------------------
+# context: towns and river prepared once per input object
+# --------------------------------------------------------------------------------------------
+class _Context:
+    def __init__(self, towns: Any, river: Any):
+        self.town_geoms: dict[str, BaseGeometry] = {}  # name_zh -> polygon (EPSG:4326)
+        self.district: BaseGeometry | None = None
+        self.river_m: BaseGeometry | None = None  # EPSG:32649
+        if towns is not None:
+            from geo.crs import require_crs
+
+            require_crs(towns, "towns")
+            t = towns.to_crs("EPSG:4326")
+            for name, geom in zip(t["name_zh"], t.geometry, strict=True):
+                if geom is not None and not geom.is_empty:
+                    self.town_geoms[str(name)] = geom
+            if self.town_geoms:
+                self.district = shapely.union_all(list(self.town_geoms.values()))
+        if river is not None:
+            if isinstance(river, BaseGeometry):
+                rgeom = river  # documented: a bare shapely geometry is taken as EPSG:4326
+            else:
+                from geo.crs import require_crs
+
+                require_crs(river, "river")
+                rgeom = shapely.union_all(list(river.to_crs("EPSG:4326").geometry))
+            rm = transform(_TO_M.transform, rgeom)
+            if rm.geom_type == "MultiLineString":
+                rm = linemerge(rm)
+            self.river_m = rm if not rm.is_empty else None
+
+    def inside_district(self, geom: BaseGeometry) -> bool:
+        if self.district is not None:
+            return bool(self.district.buffer(1e-4).covers(geom))
+        x0, y0, x1, y1 = geom.bounds
+        b = DISTRICT_BBOX
+        return b[0] <= x0 and x1 <= b[2] and b[1] <= y0 and y1 <= b[3]
+
+
+_CTX_CACHE: dict[tuple[int, int], tuple[Any, Any, _Context]] = {}
+
+
+def _context(towns: Any, river: Any) -> _Context:
+    key = (id(towns), id(river))
+    hit = _CTX_CACHE.get(key)
+    if hit is not None and hit[0] is towns and hit[1] is river:
+        return hit[2]
+    ctx = _Context(towns, river)
+    if len(_CTX_CACHE) > 8:
+        _CTX_CACHE.clear()
+    _CTX_CACHE[key] = (towns, river, ctx)
+    return ctx
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+def _pt(place: Place) -> Point:
+    return Point(round(place.lon, 6), round(place.lat, 6))
+
+
+def _round_geom(g: BaseGeometry) -> BaseGeometry:
+    return shapely.set_precision(g, 1e-6) if g is not None else g
+
+
+def _offset(lon: float, lat: float, metres: float, bearing_deg: float) -> Point:
+    x, y = _TO_M.transform(lon, lat)
+    a = math.radians(bearing_deg)
+    return Point(*_TO_LL.transform(x + metres * math.sin(a), y + metres * math.cos(a)))
+
+
+def _place_result(place: Place, ctx: _Context) -> GeocodeResult:
+    """Geocode a single gazetteer place (what it means when a text names it)."""
+    if place.kind == "district":
+        return GeocodeResult(_pt(place), 4, "district", (place.name_zh,),
+                             "district level: drawn at the district reference point")
+    if place.kind == "town":
+        return GeocodeResult(_pt(place), 3, "town_seat", (place.name_zh,),
+                             f"town level: drawn at the seat of {place.name_zh}")
+    if place.kind == "river":
+        if ctx.river_m is not None:
+            line = transform(_TO_LL.transform, ctx.river_m)
+            if ctx.district is not None:
+                clipped = line.intersection(ctx.district)
+                if not clipped.is_empty:
+                    line = clipped
+            return GeocodeResult(line, 5, "river_line", (place.name_zh,),
+                                 "the river line within the district; works along it not located")
+        return GeocodeResult(_pt(place), 5, "river_line", (place.name_zh,),
+                             "river line not available: representative point of the river")
+    return GeocodeResult(_pt(place), place.precision, "gazetteer", (place.name_zh,),
+                         f"{place.name_zh}: {place.method}")
+
+
+def _primary(matches: list[Place]) -> list[Place]:
+    """Drop the district when anything else matched; drop towns when a named place matched."""
+    uniq = list(dict.fromkeys(matches))
+    non_d = [p for p in uniq if p.kind != "district"]
+    if not non_d:
+        return uniq
+    specific = [p for p in non_d if p.kind != "town"]
+    return specific or non_d
+
+
+def _single(text: str, gaz: Gazetteer, ctx: _Context) -> tuple[list[GeocodeResult], str]:
+    """Geocode one phrase without separators; returns results (one per place) and a note."""
+    exact = gaz.lookup(text)
+    if exact is not None:
+        return [_place_result(exact, ctx)], ""
+    found = gaz.find_all(text)
+    if not found:
+        return [], f"no gazetteer name in {text!r}"
+    places = [f[0] for f in found]
+    chosen = _primary(places)
+    names = tuple(dict.fromkeys(p.name_zh for p in places))
+    notes = []
+    towns_named = {p.name_zh for p in places if p.kind == "town"}
+    for p in chosen:
+        if p.kind not in ("town", "district") and towns_named and p.towns and not (
+            towns_named & set(p.towns)
+        ):
+            notes.append(f"{p.name_zh} is listed in {p.town}, text names {'/'.join(towns_named)}")
+    out = []
+    for p in chosen:
+        r = _place_result(p, ctx)
+        if len(chosen) == 1:
+            r = GeocodeResult(r.geometry, r.precision, r.method, names, r.note)
+        out.append(r)
+    return out, "; ".join(notes)
+
+
+def _anchor(text: str, gaz: Gazetteer, ctx: _Context) -> Place | None:
+    p = gaz.lookup(text)
+    if p is not None:
+        return p
+    found = gaz.find_all(text)
+    chosen = _primary([f[0] for f in found])
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def _relative(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
+    anchor = _anchor(m.group("anchor"), gaz, ctx)
+    if anchor is None:
+        return None
+    phrase = m.group(0)
+    if m.group("near"):
+        base = _place_result(anchor, ctx)
+        if base.geometry is None or base.geometry.geom_type != "Point":
+            return base
+        prec = max(base.precision, 2)
+        return GeocodeResult(base.geometry, prec, "near_place", base.matched,
+                             f"{phrase}: at {anchor.name_zh}")
+    if m.group("river"):
+        return _river_step(anchor, m.group("river") == "上游", phrase, ctx)
+    d = m.group("dir1") or m.group("dir2")
+    bearing = _DIRS[d]
+    dist = TOWN_OFFSET_M if anchor.kind in ("town", "district") else PLACE_OFFSET_M
+    pt = _offset(anchor.lon, anchor.lat, dist, bearing)
+    note = f"{phrase}: {dist / 1000:g} km {d} of {anchor.name_zh} (estimated)"
+    if anchor.kind == "town" and anchor.name_zh in ctx.town_geoms:
+        poly = ctx.town_geoms[anchor.name_zh]
+        tries = 0
+        while not poly.covers(pt) and tries < 4:
+            dist /= 2
+            tries += 1
+            pt = _offset(anchor.lon, anchor.lat, dist, bearing)
+        if not poly.covers(pt):
+            pt = _pt(anchor)
+            note += "; offset point fell outside the town, drawn at the seat"
+        elif tries:
+            note = (f"{phrase}: {dist / 1000:g} km {d} of {anchor.name_zh} "
+                    "(shortened to stay in the town)")
+    return GeocodeResult(pt, 5, "relative_offset", (anchor.name_zh,), note)
+
+
+def _river_step(anchor: Place, upstream: bool, phrase: str, ctx: _Context) -> GeocodeResult:
+    word = "upstream" if upstream else "downstream"
+    method = "river_upstream" if upstream else "river_downstream"
+    if ctx.river_m is None:
+        bearing = 270 if upstream else 90
+        pt = _offset(anchor.lon, anchor.lat, RIVER_STEP_M, bearing)
+        return GeocodeResult(pt, 5, method, (anchor.name_zh,),
+                             f"{phrase}: river line not available; 2 km "
+                             f"{'west' if upstream else 'east'} of {anchor.name_zh} "
+                             "(the Xi flows west to east here)")
+    p = Point(*_TO_M.transform(anchor.lon, anchor.lat))
+    parts = list(getattr(ctx.river_m, "geoms", [ctx.river_m]))
+    line = min(parts, key=lambda g: g.distance(p))
+    d = line.project(p)
+    first, last = line.coords[0], line.coords[-1]
+    west_is_start = first[0] <= last[0]
+    step = -RIVER_STEP_M if (upstream == west_is_start) else RIVER_STEP_M
+    target = min(max(d + step, 0.0), line.length)
+    q = line.interpolate(target)
+    pt = Point(*_TO_LL.transform(q.x, q.y))
+    moved = abs(target - d)
+    return GeocodeResult(pt, 5, method, (anchor.name_zh,),
+                         f"{phrase}: {moved / 1000:.1f} km {word} along the Xi River from the "
+                         f"river point nearest {anchor.name_zh}")
+
+
+def _range(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
+    ends = []
+    missing = []
+    for side in (m.group("a"), m.group("b")):
+        a = _anchor(side, gaz, ctx)
+        if a is None:
+            missing.append(side)
+        else:
+            ends.append(a)
+    if not ends:
+        return None
+    if len(ends) == 1:
+        r = _place_result(ends[0], ctx)
+        return GeocodeResult(r.geometry, 5, "range_endpoint", r.matched,
+                             f"range {m.group(0)!r}: only {ends[0].name_zh} located; "
+                             f"{'/'.join(missing)} not in the gazetteer (may lie outside the "
+                             "district)")
+    a, b = ends
+    if a.id == b.id:
+        return None
+    line = LineString([(round(a.lon, 6), round(a.lat, 6)), (round(b.lon, 6), round(b.lat, 6))])
+    return GeocodeResult(line, 5, "schematic_line", (a.name_zh, b.name_zh),
+                         f"schematic: straight line {a.name_zh} -> {b.name_zh}; alignment unknown")
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _part(text: str, gaz: Gazetteer, ctx: _Context) -> tuple[list[GeocodeResult], str]:
+    text = _clean(text)
+    if not text:
+        return [], ""
+    exact = gaz.lookup(text)
+    if exact is not None:
+        return [_place_result(exact, ctx)], ""
+    m = _REL_RE.match(text)
+    if m:
+        r = _relative(m, gaz, ctx)
+        if r is not None:
+            return [r], ""
+    m = _RANGE_RE.match(text)
+    if m:
+        r = _range(m, gaz, ctx)
+        if r is not None:
+            return [r], ""
+    return _single(text, gaz, ctx)
+
+
+def _combine(results: list[GeocodeResult]) -> BaseGeometry:
+    geoms: list[BaseGeometry] = []
+    for r in results:
+        g = r.geometry
+        geoms.extend(getattr(g, "geoms", [g]))
+    types = {g.geom_type for g in geoms}
+    if types == {"Point"}:
+        return MultiPoint(geoms)
+    if types == {"LineString"}:
+        return MultiLineString(geoms)
+    return GeometryCollection(geoms)
+
+
+def geocode(
+    text: str,
+    gazetteer: Gazetteer,
+    towns: Any = None,
+    river: Any = None,
+    kind: str = "point",
+) -> GeocodeResult:
+    """Geocode a ``location_text`` (see module docstring).
+
+    ``towns``: optional GeoDataFrame of town polygons with ``name_zh`` (any CRS, must have one);
+    used to keep offsets inside their town and to check the result lies in the district.
+    ``river``: optional Xi River GeoDataFrame (with CRS) or shapely geometry in EPSG:4326.
+    ``kind``: what the record is (point/line/area); only affects the note - a town is never
+    returned as its outline. Returns geometry in EPSG:4326.
+    """
+    if text is None or not str(text).strip():
+        return not_geocoded("empty location text")
+    ctx = _context(towns, river)
+    parts = [p for p in _SPLIT_RE.split(str(text)) if p.strip()]
+    results: list[GeocodeResult] = []
+    notes: list[str] = []
+    failed: list[str] = []
+    for part in parts:
+        rs, note = _part(part, gazetteer, ctx)
+        if not rs:
+            failed.append(part.strip())
+        results.extend(rs)
+        if note:
+            notes.append(note)
+    if not results:
+        return not_geocoded("; ".join(notes) or f"no place recognised in {text!r}")
+    # several parts: the district adds nothing once a town or place is known
+    if len(results) > 1 and any(r.method != "district" for r in results):
+        results = [r for r in results if r.method != "district"]
+    # de-duplicate identical points (e.g. 金利镇;金利)
+    uniq: list[GeocodeResult] = []
+    for r in results:
+        if not any(u.geometry.equals(r.geometry) and u.method == r.method for u in uniq):
+            uniq.append(r)
+    results = uniq
+    matched = tuple(dict.fromkeys(n for r in results for n in r.matched))
+    if len(results) == 1:
+        r = results[0]
+        geom, prec, method = r.geometry, r.precision, r.method
+        notes.insert(0, r.note)
+    else:
+        geom = _combine(results)
+        prec = max(r.precision for r in results)
+        methods = {r.method for r in results}
+        method = methods.pop() if len(methods) == 1 else "multiple"
+        if method == "town_seat":
+            notes.insert(0, "town level: drawn at the seats of " + ", ".join(matched))
+        elif method == "district":
+            notes.insert(0, results[0].note)
+        else:
+            notes.insert(0, " | ".join(r.note for r in results))
+    if failed:
+        notes.append("not located: " + ", ".join(failed))
+    if kind == "area" and method == "town_seat":
+        notes.append("area: drawn at the town seat, not the town outline")
+    if kind == "line" and geom.geom_type in ("Point", "MultiPoint"):
+        notes.append("line: only point(s) known")
+    geom = _round_geom(geom)
+    if not ctx.inside_district(geom):
+        notes.append("WARNING: geometry not inside the district outline")
+    return GeocodeResult(geom, int(prec), method, matched, "; ".join(n for n in notes if n))
