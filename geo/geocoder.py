@@ -78,6 +78,10 @@ _RANGE_RE = re.compile(r"^(?P<a>.+?)(?:至|到|—+|－|～|~)(?P<b>.+)$")
 _DIRS = {
     "东北": 45, "东南": 135, "西南": 225, "西北": 315, "东": 90, "西": 270, "南": 180, "北": 0,
 }
+_DIR_EN = {
+    "东北": "NE", "东南": "SE", "西南": "SW", "西北": "NW", "东": "E", "西": "W", "南": "S",
+    "北": "N",
+}
 _REL_RE = re.compile(
     r"^(?P<anchor>.+?)(?:"
     r"(?P<dir1>东北|东南|西南|西北|东|西|南|北)(?:侧|面|部|边|方|端)"
@@ -271,7 +275,7 @@ def _relative(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | Non
     bearing = _DIRS[d]
     dist = TOWN_OFFSET_M if anchor.kind in ("town", "district") else PLACE_OFFSET_M
     pt = _offset(anchor.lon, anchor.lat, dist, bearing)
-    note = f"{phrase}: {dist / 1000:g} km {d} of {anchor.name_zh} (estimated)"
+    note = f"{phrase}: {dist / 1000:g} km {_DIR_EN[d]} of {anchor.name_zh} (estimated)"
     if anchor.kind == "town" and anchor.name_zh in ctx.town_geoms:
         poly = ctx.town_geoms[anchor.name_zh]
         tries = 0
@@ -283,7 +287,7 @@ def _relative(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | Non
             pt = _pt(anchor)
             note += "; offset point fell outside the town, drawn at the seat"
         elif tries:
-            note = (f"{phrase}: {dist / 1000:g} km {d} of {anchor.name_zh} "
+            note = (f"{phrase}: {dist / 1000:g} km {_DIR_EN[d]} of {anchor.name_zh} "
                     "(shortened to stay in the town)")
     return GeocodeResult(pt, 5, "relative_offset", (anchor.name_zh,), note)
 
