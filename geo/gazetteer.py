@@ -7,7 +7,8 @@ docs/precision.md for the precision codes.
 Matching rules (:meth:`Gazetteer.lookup`, :meth:`Gazetteer.find_all`):
 
 * names are normalised before comparison (:func:`normalise`): full-width ASCII folded to
-  half-width, white space removed, Latin letters case-folded, ``’``/``'`` removed;
+  half-width, white space removed next to Chinese characters and collapsed elsewhere, Latin
+  letters case-folded, ``’``/``'`` removed;
 * ``find_all`` returns non-overlapping, leftmost-longest matches in text order, so ``高要港``
   wins over any shorter name inside it and ``金利港`` over ``金利``;
 * some strings are *blockers*: they consume text but match nothing (``大湾区``, the Greater Bay
@@ -60,7 +61,8 @@ class GazetteerError(ValueError):
 def normalise(name: str) -> str:
     """Normalised form of a name used for matching (see module docstring)."""
     s = unicodedata.normalize("NFKC", str(name))
-    s = re.sub(r"\s+", "", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", s)
     s = s.replace("’", "").replace("'", "").replace("‘", "")
     return s.casefold()
 

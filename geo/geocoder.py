@@ -66,6 +66,7 @@ METHODS: dict[str, str] = {
     "multiple": "several parts geocoded with different methods; worst precision of the parts",
     "not_geocoded": "no place could be recognised; no geometry",
 }
+XI_RIVER_ID = "river-xijiang"  # the gazetteer row drawn as the river line when available
 TOWN_OFFSET_M = 3000.0
 PLACE_OFFSET_M = 1000.0
 RIVER_STEP_M = 2000.0
@@ -196,7 +197,7 @@ def _place_result(place: Place, ctx: _Context) -> GeocodeResult:
     if place.kind == "town":
         return GeocodeResult(_pt(place), 3, "town_seat", (place.name_zh,),
                              f"town level: drawn at the seat of {place.name_zh}")
-    if place.kind == "river":
+    if place.id == XI_RIVER_ID:
         if ctx.river_m is not None:
             line = transform(_TO_LL.transform, ctx.river_m)
             if ctx.district is not None:
@@ -414,10 +415,17 @@ def geocode(
     # several parts: the district adds nothing once a town or place is known
     if len(results) > 1 and any(r.method != "district" for r in results):
         results = [r for r in results if r.method != "district"]
-    # de-duplicate identical points (e.g. 金利镇;金利)
+    # merge identical points (金利镇;金利 or two places drawn at the same seat)
     uniq: list[GeocodeResult] = []
     for r in results:
-        if not any(u.geometry.equals(r.geometry) and u.method == r.method for u in uniq):
+        for k, u in enumerate(uniq):
+            if u.geometry.equals(r.geometry) and u.method == r.method:
+                merged = tuple(dict.fromkeys((*u.matched, *r.matched)))
+                note = u.note if r.note == u.note else f"{u.note} | {r.note}"
+                uniq[k] = GeocodeResult(u.geometry, max(u.precision, r.precision), u.method,
+                                        merged, note)
+                break
+        else:
             uniq.append(r)
     results = uniq
     matched = tuple(dict.fromkeys(n for r in results for n in r.matched))
