@@ -1,0 +1,427 @@
+"""Folium map and layers built from GeoDataFrames (EPSG:4326 in; no Streamlit here).
+
+* `build_map` -- the base map: background (a `Basemap`), district outline, Xi River, the towns
+  (labelled, dashed while their outlines are modelled), the legend; it fits the district.
+* `project_layers` -- one FeatureGroup per category (points clustered with Leaflet.markercluster,
+  lines and areas as GeoJSON), styled by status and precision (`layers.style`).
+* `town_highlight` -- the selected town's outline.
+
+Every builder takes the `Basemap` and passes its data through `for_display`, which converts it to
+GCJ-02 when (and only when) the basemap is drawn in GCJ-02 (AMap). Text is escaped in
+`layers.style`; data reach the page as JSON (folium's ``tojson``), tooltips/popups are bound
+from those JSON strings, so nothing from the data is ever pasted into JavaScript source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.utilities import JsCode
+from jinja2 import Template
+
+from geo.filters import Codelists
+from geo.i18n import I18n
+from layers.assets import LocalMap, LocalMarkerCluster
+from layers.basemaps import Basemap
+from layers.style import (
+    category_color,
+    drawn_kind,
+    esc,
+    feature_style,
+    popup_html,
+    status_stage,
+    tooltip_html,
+)
+
+DISPLAY_DECIMALS = 6
+BACKGROUND = "#eef0ea"
+TOWN_COLOR = "#555555"
+HIGHLIGHT_COLOR = "#ffb300"
+RIVER_COLOR = "#4a90c2"
+DISTRICT_COLOR = "#222222"
+
+# Leaflet binds these strings as HTML; they were escaped in Python (layers.style).
+_BIND = JsCode(
+    """function(feature, layer) {
+        var p = feature.properties || {};
+        if (p.tip) { layer.bindTooltip(p.tip, {sticky: true}); }
+        if (p.pop) { layer.bindPopup(p.pop, {maxWidth: 340}); }
+    }"""
+)
+_BIND_TOWN = JsCode(
+    """function(feature, layer) {
+        var p = feature.properties || {};
+        if (p.label) {
+            layer.bindTooltip(p.label, {permanent: true, direction: 'center',
+                                        className: 'gy-town-label'});
+        }
+    }"""
+)
+_POINT = JsCode(
+    """function(feature, latlng) {
+        return L.circleMarker(latlng, (feature.properties || {}).style || {});
+    }"""
+)
+
+
+def round_geometry(geom: object, decimals: int = DISPLAY_DECIMALS) -> object:
+    """Geometry with coordinates rounded to `decimals` (None stays None)."""
+    if geom is None:
+        return None
+    return shapely.transform(geom, lambda xy: np.round(xy, decimals))
+
+
+def for_display(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
+    """`gdf` (EPSG:4326) in the datum `basemap` is drawn in: unchanged for WGS84 basemaps,
+    converted to GCJ-02 for AMap (for display only -- never store the result)."""
+    if gdf.crs is None:
+        raise ValueError("GeoDataFrame without CRS (expected EPSG:4326)")
+    if gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    if basemap.crs_datum == "gcj02":
+        from geo.crs import gdf_wgs84_to_gcj02
+
+        return gdf_wgs84_to_gcj02(gdf)
+    return gdf
+
+
+def _feature(geom: object, props: dict) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(round_geometry(geom)),
+        "properties": props,
+    }
+
+
+def _collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _layer_name(color: str, label: str) -> str:
+    return f'<span style="color:{color}">&#9679;</span> {esc(label)}'
+
+
+def project_layers(
+    projects: gpd.GeoDataFrame,
+    codelists: Codelists,
+    tr: I18n,
+    basemap: Basemap,
+    cluster: bool = True,
+) -> list[folium.FeatureGroup]:
+    """One FeatureGroup per category present in `projects` (EPSG:4326), in codelist order.
+
+    Points become CircleMarkers (clustered per category when `cluster`), lines and areas
+    GeoJSON paths; each carries its style (`layers.style.feature_style`) and escaped tooltip/
+    popup HTML as properties. Features without geometry are skipped."""
+    shown = for_display(projects[projects.geometry.notna() & ~projects.geometry.is_empty],
+                        basemap)
+    order = [c for c in codelists.categories.index if c in set(shown["category"])]
+    order += sorted(set(shown["category"]) - set(order))
+    groups = []
+    for cat in order:
+        subset = shown[shown["category"] == cat]
+        color = category_color(codelists, cat)
+        label = (codelists.categories.at[cat, f"label_{tr.lang}"]
+                 if cat in codelists.categories.index else cat)
+        points, shapes = [], []
+        for row in subset.itertuples(index=False):
+            props = row._asdict()
+            geom = props.pop("geometry")
+            kind = drawn_kind(geom.geom_type)
+            stage, dash = status_stage(codelists, props.get("status", ""))
+            feat = _feature(geom, {
+                "pid": props.get("id", ""),
+                "style": feature_style(color, stage, dash, int(props.get("precision", 9)), kind),
+                "tip": tooltip_html(props, codelists, tr.lang),
+                "pop": popup_html(props, codelists, tr),
+            })
+            (points if kind == "point" else shapes).append(feat)
+        fg = folium.FeatureGroup(name=_layer_name(color, f"{label} ({len(subset)})"),
+                                 show=True)
+        # areas under lines; the style comes from each feature's properties.style
+        shapes.sort(key=lambda f: 0 if "Polygon" in f["geometry"]["type"] else 1)
+        if shapes:
+            folium.GeoJson(_collection(shapes), on_each_feature=_BIND, name=cat,
+                           control=False).add_to(fg)
+        if points:
+            layer = folium.GeoJson(_collection(points), on_each_feature=_BIND, name=cat,
+                                   control=False, point_to_layer=_POINT)
+            if cluster:
+                mc = LocalMarkerCluster(
+                    control=False,
+                    options={"maxClusterRadius": 40, "disableClusteringAtZoom": 14,
+                             "showCoverageOnHover": False},
+                    icon_create_function=_cluster_icon(color),
+                )
+                layer.add_to(mc)
+                mc.add_to(fg)
+            else:
+                layer.add_to(fg)
+        groups.append(fg)
+    return groups
+
+
+def _cluster_icon(color: str) -> str:
+    # color is a validated #rrggbb from categories.csv (layers.style.category_color)
+    return (
+        "function(c){return L.divIcon({html:'<div style=\"background:" + color + "\">'"
+        "+c.getChildCount()+'</div>',className:'gy-cluster',iconSize:L.point(34,34)});}"
+    )
+
+
+def town_layer(
+    towns: gpd.GeoDataFrame, tr: I18n, basemap: Basemap, highlight: str | None = None
+) -> folium.FeatureGroup:
+    """Town outlines (EPSG:4326 in) labelled with their names; modelled outlines dashed.
+
+    Each feature carries ``town_code`` so a click on it (st_folium ``last_active_drawing``)
+    names the town. `highlight` (a code) is drawn thicker in the highlight colour."""
+    shown = for_display(towns, basemap)
+    feats = []
+    for row in shown.itertuples(index=False):
+        props = row._asdict()
+        modelled = str(props.get("boundary_source", "modelled")) != "official"
+        code = str(props.get("code", ""))
+        name = props.get("name_zh") if tr.lang == "zh" else props.get("name_en")
+        style = {"color": TOWN_COLOR, "weight": 1.2, "opacity": 0.8, "fillColor": TOWN_COLOR,
+                 "fillOpacity": 0.02, "dashArray": "4 4" if modelled else None}
+        if highlight and code == highlight:
+            style.update(color=HIGHLIGHT_COLOR, weight=4, opacity=1.0, fillOpacity=0.08,
+                         fillColor=HIGHLIGHT_COLOR)
+        feats.append(_feature(props["geometry"], {
+            "town_code": code, "style": style,
+            "label": esc(name or props.get("name_zh") or code),
+        }))
+    fg = folium.FeatureGroup(name=esc(tr("layer.towns")), show=True)
+    folium.GeoJson(_collection(feats), on_each_feature=_BIND_TOWN, name="towns",
+                   control=False).add_to(fg)
+    return fg
+
+
+def town_highlight(towns: gpd.GeoDataFrame, code: str, basemap: Basemap) -> folium.FeatureGroup:
+    """A FeatureGroup with only the outline of town `code` (thick, highlight colour)."""
+    shown = for_display(towns[towns["code"].astype(str) == str(code)], basemap)
+    feats = [
+        _feature(g, {"style": {"color": HIGHLIGHT_COLOR, "weight": 5, "opacity": 1.0,
+                               "fill": False, "interactive": False}})
+        for g in shown.geometry
+    ]
+    fg = folium.FeatureGroup(name="highlight", show=True)
+    folium.GeoJson(_collection(feats), name="highlight", control=False,
+                   interactive=False).add_to(fg)
+    return fg
+
+
+def outline_layer(gdf: gpd.GeoDataFrame, basemap: Basemap, name: str, style: dict,
+                  tip: str = "") -> folium.GeoJson:
+    """A non-interactive outline (district, river) from `gdf` (EPSG:4326)."""
+    shown = for_display(gdf, basemap)
+    feats = [_feature(g, {"style": style, "tip": tip}) for g in shown.geometry if g is not None]
+    return folium.GeoJson(_collection(feats), name=name, control=False,
+                          on_each_feature=_BIND if tip else None)
+
+
+def bounds_of(gdf: gpd.GeoDataFrame) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` (lat/lon, Leaflet order) of `gdf`'s geometries."""
+    geoms = gdf.geometry.dropna()
+    minx, miny, maxx, maxy = (float(v) for v in geoms.total_bounds)
+    return [[miny, minx], [maxy, maxx]]
+
+
+def zoom_for_bounds(bounds: Sequence[Sequence[float]], width_px: int = 900,
+                    height_px: int = 620, padding_px: int = 30) -> int:
+    """Largest Web-Mercator zoom (<= 16) at which `bounds` (lat/lon) fit the map size."""
+    (s, w), (n, e) = bounds
+
+    def merc_y(lat: float) -> float:
+        r = math.radians(max(min(lat, 85.0), -85.0))
+        return math.log(math.tan(math.pi / 4 + r / 2)) / (2 * math.pi)
+
+    dx = max(abs(e - w) / 360.0, 1e-9)
+    dy = max(abs(merc_y(n) - merc_y(s)), 1e-9)
+    zx = math.log2((width_px - 2 * padding_px) / 256.0 / dx)
+    zy = math.log2((height_px - 2 * padding_px) / 256.0 / dy)
+    return int(max(1, min(16, math.floor(min(zx, zy)))))
+
+
+def center_of(bounds: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """(lat, lon) centre of `bounds`."""
+    (s, w), (n, e) = bounds
+    return ((s + n) / 2.0, (w + e) / 2.0)
+
+
+_CSS = f"""
+<style>
+.leaflet-container {{ background: {BACKGROUND}; font: 13px/1.35 "Noto Sans CJK SC",
+  "Microsoft YaHei", "PingFang SC", sans-serif; }}
+.gy-town-label {{ background: transparent; border: 0; box-shadow: none; color: #333;
+  font-weight: 600; text-shadow: 0 0 3px #fff, 0 0 3px #fff; padding: 0; }}
+.gy-town-label:before {{ display: none; }}
+.gy-pop table {{ border-collapse: collapse; margin-top: 4px; }}
+.gy-pop th {{ text-align: left; padding: 1px 6px 1px 0; color: #555; font-weight: 600;
+  vertical-align: top; white-space: nowrap; }}
+.gy-pop td {{ padding: 1px 0; }}
+.gy-cluster div {{ width: 34px; height: 34px; border-radius: 17px; color: #fff;
+  font-weight: 700; line-height: 34px; text-align: center; border: 2px solid #fff;
+  box-shadow: 0 0 3px rgba(0,0,0,.5); }}
+.gy-legend {{ position: absolute; z-index: 1000; bottom: 22px; left: 10px; max-height: 70%;
+  overflow: auto; background: rgba(255,255,255,.93); padding: 6px 9px; border-radius: 6px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.35); font-size: 12px; line-height: 1.45; max-width: 270px; }}
+.gy-legend svg {{ vertical-align: middle; margin-right: 4px; }}
+.gy-legend .gy-note {{ color: #8a4b00; font-weight: 600; }}
+</style>
+"""
+
+
+def _swatch(kind: str, style: dict) -> str:
+    dash = f' stroke-dasharray="{style["dashArray"]}"' if style.get("dashArray") else ""
+    if kind == "point":
+        return (f'<svg width="18" height="18"><circle cx="9" cy="9" r="6" stroke="{style["color"]}"'
+                f' stroke-width="{style["weight"]}" stroke-opacity="{style["opacity"]}"'
+                f' fill="{style["fillColor"]}" fill-opacity="{style["fillOpacity"]}"{dash}/></svg>')
+    return (f'<svg width="26" height="12"><line x1="1" y1="6" x2="25" y2="6"'
+            f' stroke="{style["color"]}" stroke-width="{min(style["weight"], 8)}"'
+            f' stroke-opacity="{style["opacity"]}"{dash}/></svg>')
+
+
+def legend_html(codelists: Codelists, tr: I18n, categories: Sequence[str],
+                modelled_towns: bool, basemap: Basemap) -> str:
+    """Escaped legend: category colours, status and precision symbols, the modelled-town note
+    and the basemap attribution note."""
+    parts = [f'<div class="gy-legend" id="gy-legend"><b>{esc(tr("legend.title"))}</b><br>']
+    for cat in categories:
+        color = category_color(codelists, cat)
+        label = (codelists.categories.at[cat, f"label_{tr.lang}"]
+                 if cat in codelists.categories.index else cat)
+        parts.append(f'<span style="color:{color}">&#9679;</span> {esc(label)}<br>')
+    grey = "#444444"
+    parts.append(f'<b>{esc(tr("legend.status"))}</b><br>')
+    for stage in ("proposed", "active", "done", "cancelled"):
+        rows = codelists.status[codelists.status["stage"] == stage]
+        if rows.empty:
+            continue
+        dash = str(rows.iloc[0]["dash"] or "")
+        parts.append(_swatch("line", feature_style(grey, stage, dash, 1, "line"))
+                     + f"{esc(tr('stage.' + stage))}<br>")
+    parts.append(f'<b>{esc(tr("legend.precision"))}</b><br>')
+    parts.append(_swatch("point", feature_style(grey, "done", "", 1, "point"))
+                 + f"{esc(tr('legend.exact'))}<br>")
+    parts.append(_swatch("point", feature_style(grey, "done", "", 3, "point"))
+                 + f"{esc(tr('legend.approx_point'))}<br>")
+    parts.append(_swatch("line", feature_style(grey, "done", "", 5, "line"))
+                 + f"{esc(tr('legend.approx_line'))}<br>")
+    if modelled_towns:
+        parts.append(f'<span class="gy-note">{esc(tr("legend.modelled"))}</span><br>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+class _HtmlOverlay(MacroElement):
+    """Adds raw (already escaped) HTML to the map's container."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}{{ this.css }}{% endmacro %}
+        {% macro html(this, kwargs) %}{{ this.html }}{% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function(){
+            var el = document.getElementById({{ this.dom_id|tojson }});
+            var map = {{ this._parent.get_name() }};
+            if (el && map && map.getContainer) { map.getContainer().appendChild(el);
+                L.DomEvent.disableClickPropagation(el); L.DomEvent.disableScrollPropagation(el); }
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html: str, css: str, dom_id: str) -> None:
+        super().__init__()
+        self._name = "HtmlOverlay"
+        self.html = html
+        self.css = css
+        self.dom_id = dom_id
+
+
+def build_map(
+    district: gpd.GeoDataFrame | None,
+    towns: gpd.GeoDataFrame | None,
+    river: gpd.GeoDataFrame | None,
+    codelists: Codelists,
+    tr: I18n,
+    basemap: Basemap,
+    api_key: str = "",
+    legend_categories: Sequence[str] = (),
+    highlight: str | None = None,
+) -> folium.Map:
+    """The base map (EPSG:4326 inputs): background, district, river, towns, legend; fitted to
+    the district (or the towns). Project layers are added separately (`project_layers`), so
+    filtering never rebuilds the base map."""
+    m = LocalMap(location=[23.05, 112.45], zoom_start=10, tiles=None, control_scale=True,
+                 prefer_canvas=False, max_zoom=basemap.max_zoom, zoom_control=True)
+    for i, tiles in enumerate(basemap.tile_urls(api_key)):
+        folium.TileLayer(tiles=tiles, attr=basemap.attribution, name=basemap.label(tr.lang),
+                         subdomains=basemap.subdomains, max_zoom=basemap.max_zoom,
+                         overlay=i > 0, control=False).add_to(m)
+    frame = None
+    if district is not None and len(district):
+        outline_layer(district, basemap, "district",
+                      {"color": DISTRICT_COLOR, "weight": 3, "fill": False, "opacity": 0.9,
+                       "interactive": False}).add_to(m)
+        frame = district
+    if river is not None and len(river):
+        outline_layer(river, basemap, "river",
+                      {"color": RIVER_COLOR, "weight": 5, "opacity": 0.8},
+                      tip=esc(tr("layer.river"))).add_to(m)
+    modelled = False
+    if towns is not None and len(towns):
+        town_layer(towns, tr, basemap, highlight).add_to(m)
+        modelled = bool((towns.get("boundary_source", pd.Series(["modelled"])) != "official")
+                        .any())
+        frame = frame if frame is not None else towns
+    if frame is not None:
+        m.fit_bounds(bounds_of(for_display(frame, basemap)))
+    legend = legend_html(codelists, tr, legend_categories, modelled, basemap)
+    _HtmlOverlay(legend, _CSS, "gy-legend").add_to(m)
+    return m
+
+
+def render_html(m: folium.Map, extra: Sequence[folium.FeatureGroup] = ()) -> str:
+    """Standalone HTML of `m` plus `extra` layers (for tests and the static export)."""
+    for fg in extra:
+        fg.add_to(m)
+    return m.get_root().render()
+
+
+def geojson_payload(m: folium.Map) -> list[dict]:
+    """The GeoJSON data embedded in `m`'s folium.GeoJson children (recursively), for tests."""
+    out: list[dict] = []
+
+    def walk(el: object) -> None:
+        if isinstance(el, folium.GeoJson):
+            out.append(el.data)
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return out
+
+
+__all__ = [
+    "bounds_of",
+    "build_map",
+    "center_of",
+    "for_display",
+    "geojson_payload",
+    "legend_html",
+    "outline_layer",
+    "project_layers",
+    "render_html",
+    "town_highlight",
+    "town_layer",
+    "zoom_for_bounds",
+]

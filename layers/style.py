@@ -1,0 +1,183 @@
+"""Symbology and escaped tooltip/popup HTML for projects (pure functions, no folium).
+
+Two independent visual channels:
+
+* **status** (status.csv ``stage``/``dash``): proposed = dashed outline and lighter, active =
+  solid, done = solid and fully filled, cancelled = grey dotted;
+* **precision** (precision.csv): exact (1) is drawn filled and crisp; every approximate place
+  (precision >= 2) is drawn *hollow* (points and areas: white/empty centre) or, for lines, as a
+  wide soft translucent band -- never like an exact one.
+
+Every text that reaches the browser goes through `html.escape` here; the caller puts the result
+in a JSON property (folium's ``tojson`` makes it safe inside ``<script>``) and Leaflet shows it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Mapping
+
+from geo.filters import Codelists, split_list
+from geo.i18n import I18n
+
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+FALLBACK_COLOR = "#566573"
+CANCELLED_COLOR = "#7f7f7f"
+STAGE_OPACITY = {"proposed": 0.45, "active": 0.8, "done": 1.0, "cancelled": 0.35}
+AREA_FILL = {"proposed": 0.12, "active": 0.28, "done": 0.45, "cancelled": 0.05}
+POINT_RADIUS = {1: 7, 2: 8, 3: 9, 4: 9, 5: 9, 9: 9}
+
+
+def esc(value: object) -> str:
+    """HTML-escaped text ('' for None/NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def category_color(codelists: Codelists, category: str) -> str:
+    """The category's colour from categories.csv (validated ``#rrggbb``)."""
+    try:
+        color = str(codelists.categories.at[category, "color"])
+    except KeyError:
+        return FALLBACK_COLOR
+    return color if HEX.match(color) else FALLBACK_COLOR
+
+
+def status_stage(codelists: Codelists, status: str) -> tuple[str, str]:
+    """(stage, dash) of a status code; unknown codes count as proposed, dashed."""
+    try:
+        row = codelists.status.loc[status]
+    except KeyError:
+        return "proposed", "6 6"
+    return str(row["stage"]), str(row["dash"] or "")
+
+
+def is_approximate(precision: int) -> bool:
+    """True for every precision code other than 1 (exact)."""
+    return int(precision) != 1
+
+
+def feature_style(color: str, stage: str, dash: str, precision: int, kind: str) -> dict:
+    """Leaflet path options for one project.
+
+    `kind` is the drawn geometry: ``point``, ``line`` or ``area``. Returns a dict with
+    ``color``, ``weight``, ``opacity``, ``fillColor``, ``fillOpacity``, ``dashArray``
+    (and ``radius`` for points)."""
+    approx = is_approximate(precision)
+    stroke = CANCELLED_COLOR if stage == "cancelled" else color
+    opacity = STAGE_OPACITY.get(stage, 0.6)
+    style: dict = {"color": stroke, "opacity": opacity, "dashArray": dash or None}
+    if kind == "point":
+        style.update(
+            radius=POINT_RADIUS.get(int(precision), 9),
+            weight=3 if approx else 2,
+            fillColor="#ffffff" if approx else stroke,
+            fillOpacity=0.9 if approx else max(opacity, 0.5),
+        )
+    elif kind == "line":
+        style.update(
+            weight=8 if approx else 4,
+            opacity=round(opacity * (0.45 if approx else 1.0), 3),
+            lineCap="butt" if approx else "round",
+        )
+    else:
+        style.update(
+            weight=2,
+            fillColor=stroke,
+            fillOpacity=0.0 if approx else AREA_FILL.get(stage, 0.2),
+            dashArray=dash or ("3 5" if approx else None),
+        )
+    return style
+
+
+def drawn_kind(geom_type: str) -> str:
+    """``point``/``line``/``area`` for a shapely geometry type name."""
+    if "Point" in geom_type:
+        return "point"
+    if "Line" in geom_type:
+        return "line"
+    return "area"
+
+
+def _label(codelists_df: object, code: object, lang: str, column: str = "label") -> str:
+    try:
+        row = codelists_df.loc[code]  # type: ignore[attr-defined]
+    except (KeyError, TypeError):
+        return str(code)
+    return str(row[f"{column}_{lang}"])
+
+
+def _num(value: object) -> str:
+    try:
+        f = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if math.isnan(f):
+        return ""
+    return f"{f:,.0f}" if f == int(f) else f"{f:,.2f}"
+
+
+def quantities(props: Mapping, tr: I18n) -> list[tuple[str, str]]:
+    """(label, value) pairs of the quantities a project has (unescaped)."""
+    out = []
+    berths, dwt = _num(props.get("berths")), _num(props.get("berth_dwt"))
+    if berths:
+        out.append((tr("q.berths"), berths + (f" × {dwt} DWT" if dwt else "")))
+    cap = _num(props.get("capacity"))
+    if cap:
+        out.append((tr("q.capacity"), f"{cap} {props.get('capacity_unit') or ''}".strip()))
+    for key, unit in (("voltage_kv", "kV"), ("length_km_stated", "km"),
+                      ("area_km2_stated", "km²"), ("units", "")):
+        v = _num(props.get(key))
+        if v:
+            out.append((tr(f"q.{key}"), f"{v} {unit}".strip()))
+    for key, unit in (("length_km", "km"), ("area_km2", "km²")):
+        v = _num(props.get(key))
+        if v:
+            out.append((tr(f"q.{key}"), f"{v} {unit}"))
+    return out
+
+
+def title(props: Mapping, lang: str) -> str:
+    """Title in `lang`, falling back to the other language (unescaped)."""
+    first, second = ("title_zh", "title_en") if lang == "zh" else ("title_en", "title_zh")
+    return str(props.get(first) or props.get(second) or props.get("id") or "")
+
+
+def tooltip_html(props: Mapping, codelists: Codelists, lang: str) -> str:
+    """Short escaped hover text: title and category · status."""
+    cat = _label(codelists.categories, props.get("category"), lang)
+    st = _label(codelists.status, props.get("status"), lang)
+    approx = "≈ " if is_approximate(int(props.get("precision") or 9)) else ""
+    return f"<b>{approx}{esc(title(props, lang))}</b><br>{esc(cat)} · {esc(st)}"
+
+
+def popup_html(props: Mapping, codelists: Codelists, tr: I18n) -> str:
+    """Compact escaped popup: both titles, category, status (as of), towns, quantities,
+    plan reference, evidence and what the precision code means."""
+    lang = tr.lang
+    other = "title_en" if lang == "zh" else "title_zh"
+    prec = int(props.get("precision") or 9)
+    rows = [
+        (tr("f.category"), _label(codelists.categories, props.get("category"), lang)),
+        (tr("f.status"), f"{_label(codelists.status, props.get('status'), lang)}"
+                         f" ({tr('f.as_of')} {props.get('status_as_of') or '?'})"),
+        (tr("f.towns"), "、".join(split_list(props.get("towns_all"))) or tr("f.district_wide")),
+        *quantities(props, tr),
+        (tr("f.plan_ref"), props.get("plan_ref") or ""),
+        (tr("f.evidence"), f"「{props.get('evidence')}」" if props.get("evidence") else ""),
+        (tr("f.precision"), f"{prec} · {_label(codelists.precision, prec, lang)} — "
+                            f"{_label(codelists.precision, prec, lang, 'meaning')}"),
+    ]
+    body = "".join(
+        f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if str(v).strip()
+    )
+    sub = props.get(other) or ""
+    return (
+        f'<div class="gy-pop"><b>{esc(title(props, lang))}</b>'
+        + (f"<br><i>{esc(sub)}</i>" if sub else "")
+        + f"<table>{body}</table><small>{esc(props.get('id'))}</small></div>"
+    )
