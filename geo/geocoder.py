@@ -44,7 +44,7 @@ from shapely.geometry import (
     Point,
 )
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import linemerge, transform
+from shapely.ops import linemerge, nearest_points
 
 from geo.gazetteer import DISTRICT_BBOX, Gazetteer, Place
 
@@ -144,10 +144,21 @@ class _Context:
 
                 require_crs(river, "river")
                 rgeom = shapely.union_all(list(river.to_crs("EPSG:4326").geometry))
-            rm = transform(_TO_M.transform, rgeom)
+            rm = _to_m(rgeom)
             if rm.geom_type == "MultiLineString":
                 rm = linemerge(rm)
             self.river_m = rm if not rm.is_empty else None
+
+    def snap_inside(self, pt: Point) -> tuple[Point, bool]:
+        """``pt`` if inside the district (towns union), else the nearest point 20 m inside
+        its outline (the Xi River centre line is partly the district border)."""
+        if self.district is None or self.district.covers(pt):
+            return pt, False
+        dm = _to_m(self.district)
+        inner = dm.buffer(-20.0)
+        target = inner if not inner.is_empty else dm
+        q = nearest_points(target.boundary, Point(*_TO_M.transform(pt.x, pt.y)))[0]
+        return Point(*_TO_LL.transform(q.x, q.y)), True
 
     def inside_district(self, geom: BaseGeometry) -> bool:
         if self.district is not None:
@@ -175,6 +186,14 @@ def _context(towns: Any, river: Any) -> _Context:
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
+def _to_m(g: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(g, _TO_M.transform, interleaved=False)
+
+
+def _to_ll(g: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(g, _TO_LL.transform, interleaved=False)
+
+
 def _pt(place: Place) -> Point:
     return Point(round(place.lon, 6), round(place.lat, 6))
 
@@ -199,7 +218,7 @@ def _place_result(place: Place, ctx: _Context) -> GeocodeResult:
                              f"town level: drawn at the seat of {place.name_zh}")
     if place.id == XI_RIVER_ID:
         if ctx.river_m is not None:
-            line = transform(_TO_LL.transform, ctx.river_m)
+            line = _to_ll(ctx.river_m)
             if ctx.district is not None:
                 clipped = line.intersection(ctx.district)
                 if not clipped.is_empty:
@@ -312,11 +331,13 @@ def _river_step(anchor: Place, upstream: bool, phrase: str, ctx: _Context) -> Ge
     step = -RIVER_STEP_M if (upstream == west_is_start) else RIVER_STEP_M
     target = min(max(d + step, 0.0), line.length)
     q = line.interpolate(target)
-    pt = Point(*_TO_LL.transform(q.x, q.y))
+    pt, snapped = ctx.snap_inside(Point(*_TO_LL.transform(q.x, q.y)))
     moved = abs(target - d)
-    return GeocodeResult(pt, 5, method, (anchor.name_zh,),
-                         f"{phrase}: {moved / 1000:.1f} km {word} along the Xi River from the "
-                         f"river point nearest {anchor.name_zh}")
+    note = (f"{phrase}: {moved / 1000:.1f} km {word} along the Xi River from the river point "
+            f"nearest {anchor.name_zh}")
+    if snapped:
+        note += " (moved from the centre line onto the district's bank)"
+    return GeocodeResult(pt, 5, method, (anchor.name_zh,), note)
 
 
 def _range(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:

