@@ -86,6 +86,9 @@ def geometry_json(geom: BaseGeometry | None) -> dict[str, Any] | None:
     """GeoJSON geometry dict with rounded coordinates (None stays None)."""
     if geom is None or geom.is_empty:
         return None
+    if geom.geom_type == "GeometryCollection":
+        return {"type": "GeometryCollection",
+                "geometries": [geometry_json(g) for g in geom.geoms if not g.is_empty]}
     data = mapping(geom)
     return {"type": data["type"], "coordinates": round_coords(data["coordinates"])}
 

@@ -43,6 +43,16 @@ def project_type(text: str) -> str | None:
     return None
 
 
+def _locations(props: Mapping[str, Any], geometry: Mapping[str, Any] | None) -> list[dict]:
+    """OC4IDS locations; a GeometryCollection (not allowed there) becomes one per member."""
+    if geometry is not None and geometry["type"] == "GeometryCollection":
+        parts = [_location(props, g) for g in geometry["geometries"]]
+        for i, part in enumerate(parts, start=1):
+            part["id"] = str(i)
+        return parts
+    return [_location(props, geometry)]
+
+
 def _location(props: Mapping[str, Any], geometry: Mapping[str, Any] | None) -> dict[str, Any]:
     codes = [c for c in str(props.get("town_codes") or "").split(";") if c]
     location: dict[str, Any] = {
@@ -83,7 +93,7 @@ def project_record(feature: Mapping[str, Any]) -> dict[str, Any]:
         "sector": sector_codes(props["sector"]),
         "publicAuthority": dict(PUBLIC_AUTHORITY),
         "parties": [{**PUBLIC_AUTHORITY, "roles": ["publicAuthority"]}],
-        "locations": [_location(props, feature.get("geometry"))],
+        "locations": _locations(props, feature.get("geometry")),
         "documents": [{
             "id": "plan",
             "documentType": "projectPlan",
