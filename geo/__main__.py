@@ -89,7 +89,8 @@ def cmd_geocode(args: argparse.Namespace) -> int:
         from geo.spatial import towns_for_geometry
 
         in_towns = towns_for_geometry(res.geometry, towns)
-    geom_wkt = shapely_wkt.dumps(res.geometry, rounding_precision=6) if res.geometry else None
+    geom_wkt = (shapely_wkt.dumps(res.geometry, rounding_precision=6, trim=True)
+                if res.geometry is not None else None)
     out = {
         "text": args.text,
         "geometry_type": res.geometry.geom_type if res.geometry is not None else None,
