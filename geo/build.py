@@ -169,7 +169,7 @@ def town_lists(
     out = []
     for names, precision in zip(joined, precisions, strict=True):
         names = [t["name_zh"] if isinstance(t, dict) else str(t) for t in (names or [])]
-        out.append([] if precision >= 4 else names)
+        out.append([] if precision == 4 else names)
     return out
 
 
@@ -291,7 +291,7 @@ def build(
         raise BuildError(f"{projects}: {len(problems)} problems, nothing written:\n{listing}{more}")
     say(f"{len(records)} records valid; geocoding")
     features = build_features(records, ctx, codes, progress=say)
-    outputs = {out: collection_text(features, out.stem)}
+    outputs = {out: collection_text(features, "projects")}
     for category in sorted({f["properties"]["category"] for f in features}):
         subset = [f for f in features if f["properties"]["category"] == category]
         outputs[layers_dir / f"{category}.geojson"] = collection_text(subset, category)

@@ -157,3 +157,18 @@ def test_read_records_fills_missing_columns(tmp_path: Path):
     (row,) = read_records(path)
     assert row["lon"] == "" and row["berths"] == "4"
     assert validate_records([row]) == []
+
+
+def test_committed_registry_is_clean_and_evidence_is_verbatim():
+    from geo.boundaries import load_district
+    from geo.registry import DEFAULT_PROJECTS, load_plan_text
+
+    records = read_records(DEFAULT_PROJECTS)
+    assert len(records) > 150
+    district = load_district().geometry.union_all()
+    assert validate_records(records, district=district) == []
+    plan = load_plan_text()
+    if plan is None:
+        pytest.skip("plan text not present (../shared)")
+    assert all(r["evidence"] in plan for r in records)
+    assert validate_records(records, plan_text=plan) == []
