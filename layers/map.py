@@ -55,13 +55,13 @@ _BIND = JsCode(
         if (p.pop) { layer.bindPopup(p.pop, {maxWidth: 340}); }
     }"""
 )
-_BIND_TOWN = JsCode(
-    """function(feature, layer) {
+_TOWN_LABEL = JsCode(
+    """function(feature, latlng) {
         var p = feature.properties || {};
-        if (p.label) {
-            layer.bindTooltip(p.label, {permanent: true, direction: 'center',
-                                        className: 'gy-town-label'});
-        }
+        return L.marker(latlng, {interactive: false, keyboard: false,
+            icon: L.divIcon({className: 'gy-town-label',
+                             html: '<span>' + (p.label || '') + '</span>',
+                             iconSize: null})});
     }"""
 )
 _POINT = JsCode(
@@ -100,6 +100,15 @@ def _feature(geom: object, props: dict) -> dict:
     }
 
 
+def _features(geom: object, props: dict) -> list[dict]:
+    """One feature per part of a GeometryCollection (folium cannot bound those), else one."""
+    if geom is None or geom.is_empty:
+        return []
+    if geom.geom_type == "GeometryCollection":
+        return [_feature(g, props) for g in geom.geoms if not g.is_empty]
+    return [_feature(geom, props)]
+
+
 def _collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
@@ -134,15 +143,22 @@ def project_layers(
         for row in subset.itertuples(index=False):
             props = row._asdict()
             geom = props.pop("geometry")
-            kind = drawn_kind(geom.geom_type)
             stage, dash = status_stage(codelists, props.get("status", ""))
-            feat = _feature(geom, {
-                "pid": props.get("id", ""),
-                "style": feature_style(color, stage, dash, int(props.get("precision", 9)), kind),
-                "tip": tooltip_html(props, codelists, tr.lang),
-                "pop": popup_html(props, codelists, tr),
-            })
-            (points if kind == "point" else shapes).append(feat)
+            tip = tooltip_html(props, codelists, tr.lang)
+            pop = popup_html(props, codelists, tr)
+            parts = geom.geoms if geom.geom_type == "GeometryCollection" else [geom]
+            for part in parts:
+                if part.is_empty:
+                    continue
+                kind = drawn_kind(part.geom_type)
+                feat = _feature(part, {
+                    "pid": props.get("id", ""),
+                    "style": feature_style(color, stage, dash, int(props.get("precision", 9)),
+                                           kind),
+                    "tip": tip,
+                    "pop": pop,
+                })
+                (points if kind == "point" else shapes).append(feat)
         fg = folium.FeatureGroup(name=_layer_name(color, f"{label} ({len(subset)})"),
                                  show=True)
         # areas under lines; the style comes from each feature's properties.style
@@ -195,24 +211,34 @@ def town_layer(
         if highlight and code == highlight:
             style.update(color=HIGHLIGHT_COLOR, weight=4, opacity=1.0, fillOpacity=0.08,
                          fillColor=HIGHLIGHT_COLOR)
-        feats.append(_feature(props["geometry"], {
+        feats += _features(props["geometry"], {
             "town_code": code, "style": style,
             "label": esc(name or props.get("name_zh") or code),
-        }))
+        })
+    labels = []
+    for row in shown.itertuples(index=False):
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            continue
+        spot = geom.representative_point()
+        seat = (getattr(row, "seat_lon", None), getattr(row, "seat_lat", None))
+        if basemap.crs_datum == "wgs84" and all(isinstance(v, float) and v == v for v in seat):
+            seat_pt = shapely.Point(*seat)
+            spot = seat_pt if geom.covers(seat_pt) else spot
+        name = row.name_zh if tr.lang == "zh" else getattr(row, "name_en", row.name_zh)
+        labels.append(_feature(spot, {"label": esc(name)}))
     fg = folium.FeatureGroup(name=esc(tr("layer.towns")), show=True)
-    folium.GeoJson(_collection(feats), on_each_feature=_BIND_TOWN, name="towns",
-                   control=False).add_to(fg)
+    folium.GeoJson(_collection(feats), name="towns", control=False).add_to(fg)
+    folium.GeoJson(_collection(labels), name="town_labels", control=False,
+                   point_to_layer=_TOWN_LABEL).add_to(fg)
     return fg
 
 
 def town_highlight(towns: gpd.GeoDataFrame, code: str, basemap: Basemap) -> folium.FeatureGroup:
     """A FeatureGroup with only the outline of town `code` (thick, highlight colour)."""
     shown = for_display(towns[towns["code"].astype(str) == str(code)], basemap)
-    feats = [
-        _feature(g, {"style": {"color": HIGHLIGHT_COLOR, "weight": 5, "opacity": 1.0,
-                               "fill": False, "interactive": False}})
-        for g in shown.geometry
-    ]
+    style = {"color": HIGHLIGHT_COLOR, "weight": 5, "opacity": 1.0, "fill": False}
+    feats = [f for g in shown.geometry for f in _features(g, {"style": style})]
     fg = folium.FeatureGroup(name="highlight", show=True)
     folium.GeoJson(_collection(feats), name="highlight", control=False,
                    interactive=False).add_to(fg)
@@ -223,7 +249,7 @@ def outline_layer(gdf: gpd.GeoDataFrame, basemap: Basemap, name: str, style: dic
                   tip: str = "") -> folium.GeoJson:
     """A non-interactive outline (district, river) from `gdf` (EPSG:4326)."""
     shown = for_display(gdf, basemap)
-    feats = [_feature(g, {"style": style, "tip": tip}) for g in shown.geometry if g is not None]
+    feats = [f for g in shown.geometry for f in _features(g, {"style": style, "tip": tip})]
     return folium.GeoJson(_collection(feats), name=name, control=False,
                           on_each_feature=_BIND if tip else None)
 
@@ -261,9 +287,9 @@ _CSS = f"""
 <style>
 .leaflet-container {{ background: {BACKGROUND}; font: 13px/1.35 "Noto Sans CJK SC",
   "Microsoft YaHei", "PingFang SC", sans-serif; }}
-.gy-town-label {{ background: transparent; border: 0; box-shadow: none; color: #333;
-  font-weight: 600; text-shadow: 0 0 3px #fff, 0 0 3px #fff; padding: 0; }}
-.gy-town-label:before {{ display: none; }}
+.gy-town-label {{ color: #333; font-weight: 600; white-space: nowrap; pointer-events: none;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }}
+.gy-town-label span {{ display: inline-block; transform: translate(-50%, -50%); }}
 .gy-pop table {{ border-collapse: collapse; margin-top: 4px; }}
 .gy-pop th {{ text-align: left; padding: 1px 6px 1px 0; color: #555; font-weight: 600;
   vertical-align: top; white-space: nowrap; }}
@@ -295,7 +321,8 @@ def legend_html(codelists: Codelists, tr: I18n, categories: Sequence[str],
                 modelled_towns: bool, basemap: Basemap) -> str:
     """Escaped legend: category colours, status and precision symbols, the modelled-town note
     and the basemap attribution note."""
-    parts = [f'<div class="gy-legend" id="gy-legend"><b>{esc(tr("legend.title"))}</b><br>']
+    parts = [f'<div class="gy-legend" id="gy-legend"><details open><summary><b>'
+             f'{esc(tr("legend.title"))}</b></summary>']
     for cat in categories:
         color = category_color(codelists, cat)
         label = (codelists.categories.at[cat, f"label_{tr.lang}"]
@@ -319,7 +346,7 @@ def legend_html(codelists: Codelists, tr: I18n, categories: Sequence[str],
                  + f"{esc(tr('legend.approx_line'))}<br>")
     if modelled_towns:
         parts.append(f'<span class="gy-note">{esc(tr("legend.modelled"))}</span><br>')
-    parts.append("</div>")
+    parts.append("</details></div>")
     return "".join(parts)
 
 
@@ -362,7 +389,8 @@ def build_map(
     the district (or the towns). Project layers are added separately (`project_layers`), so
     filtering never rebuilds the base map."""
     m = LocalMap(location=[23.05, 112.45], zoom_start=10, tiles=None, control_scale=True,
-                 prefer_canvas=False, max_zoom=basemap.max_zoom, zoom_control=True)
+                 prefer_canvas=False, zoom_control=True, maxZoom=basemap.max_zoom,
+                 minZoom=6)
     for i, tiles in enumerate(basemap.tile_urls(api_key)):
         folium.TileLayer(tiles=tiles, attr=basemap.attribution, name=basemap.label(tr.lang),
                          subdomains=basemap.subdomains, max_zoom=basemap.max_zoom,
