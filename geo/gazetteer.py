@@ -44,6 +44,8 @@ DISTRICT_BBOX: tuple[float, float, float, float] = (112.16, 22.75, 112.86, 23.45
 #: Strings that consume text but never match a place (they contain a place alias by accident).
 BLOCKERS: tuple[str, ...] = (
     "大湾区", "粤港澳大湾区", "湾区", "高要区", "肇庆市高要区",
+    # 城区 is an alias of the 高要 city centre; these are Zhaoqing's (端州区) city, not ours
+    "肇庆城区", "肇庆市城区", "端州城区", "肇庆中心城区", "肇庆市中心城区",
 )
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _ASCII_RE = re.compile(r"^[\x00-\x7f]+$")

@@ -268,13 +268,19 @@ def _single(text: str, gaz: Gazetteer, ctx: _Context) -> tuple[list[GeocodeResul
     return out, "; ".join(notes)
 
 
-def _anchor(text: str, gaz: Gazetteer, ctx: _Context) -> Place | None:
+def _anchor_names(text: str, gaz: Gazetteer) -> tuple[Place | None, tuple[str, ...]]:
+    """The one place ``text`` stands for (a named place beats its town) and all names seen."""
     p = gaz.lookup(text)
     if p is not None:
-        return p
-    found = gaz.find_all(text)
-    chosen = _primary([f[0] for f in found])
-    return chosen[0] if len(chosen) == 1 else None
+        return p, (p.name_zh,)
+    found = [f[0] for f in gaz.find_all(text)]
+    chosen = _primary(found)
+    names = tuple(dict.fromkeys(f.name_zh for f in found if f.kind != "district"))
+    return (chosen[0] if len(chosen) == 1 else None), names
+
+
+def _anchor(text: str, gaz: Gazetteer, ctx: _Context) -> Place | None:
+    return _anchor_names(text, gaz)[0]
 
 
 def _relative(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
@@ -343,17 +349,20 @@ def _river_step(anchor: Place, upstream: bool, phrase: str, ctx: _Context) -> Ge
 def _range(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
     ends = []
     missing = []
+    seen: list[str] = []
     for side in (m.group("a"), m.group("b")):
-        a = _anchor(side, gaz, ctx)
+        a, names = _anchor_names(side, gaz)
         if a is None:
             missing.append(side)
         else:
             ends.append(a)
+            seen.extend(names or (a.name_zh,))
+    matched = tuple(dict.fromkeys(seen))
     if not ends:
         return None
     if len(ends) == 1:
         r = _place_result(ends[0], ctx)
-        return GeocodeResult(r.geometry, 5, "range_endpoint", r.matched,
+        return GeocodeResult(r.geometry, 5, "range_endpoint", matched or r.matched,
                              f"range {m.group(0)!r}: only {ends[0].name_zh} located; "
                              f"{'/'.join(missing)} not in the gazetteer (may lie outside the "
                              "district)")
@@ -361,7 +370,7 @@ def _range(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
     if a.id == b.id:
         return None
     line = LineString([(round(a.lon, 6), round(a.lat, 6)), (round(b.lon, 6), round(b.lat, 6))])
-    return GeocodeResult(line, 5, "schematic_line", (a.name_zh, b.name_zh),
+    return GeocodeResult(line, 5, "schematic_line", matched,
                          f"schematic: straight line {a.name_zh} -> {b.name_zh}; alignment unknown")
 
 

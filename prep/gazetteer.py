@@ -307,7 +307,7 @@ def build_rows(
         if rule == "town_seat":
             a_lon, a_lat, _ap = pos[anchor]
             lon, lat, prec = a_lon, a_lat, max(stated, 3)
-            method = f"seat of {_name_of(rows, anchor)} (site within the town not known)"
+            method = f"at the {_name_of(rows, anchor)} (site within the town not known)"
         elif rule == "offset":
             a_lon, a_lat, ap = pos[anchor]
             dist = float(r["distance_km"])
@@ -315,16 +315,12 @@ def build_rows(
             prec = max(stated, ap)
             method = (f"at {_name_of(rows, anchor)}" if dist == 0
                       else f"offset {dist:g} km {r['bearing'].strip()} of {_name_of(rows, anchor)}")
-            if anchor.startswith("town-"):
-                method = method.replace(_name_of(rows, anchor), _name_of(rows, anchor) + " seat")
         elif rule == "river_nearest":
             a_lon, a_lat, ap = pos[anchor]
             if river is not None:
                 lon, lat = nearest_on_line(a_lon, a_lat, river)
                 prec = max(stated, ap)
                 method = f"nearest point of the Xi River to {_name_of(rows, anchor)}"
-                if anchor.startswith("town-"):
-                    method += " seat"
             else:
                 lon, lat, prec = a_lon, a_lat, max(stated, 3, ap)
                 method = (f"at {_name_of(rows, anchor)} (Xi River line not available at build "
@@ -353,8 +349,13 @@ def build_rows(
 
 
 def _name_of(rows: list[dict[str, str]], pid: str) -> str:
+    """How an anchor is named in a ``method`` text (towns by their seat)."""
     for r in rows:
         if r["id"] == pid:
+            if r["kind"] == "district":
+                return "the district centre (南岸街道 seat)"
+            if r["kind"] == "town":
+                return f"{r['name_zh']} seat"
             return r["name_zh"]
     raise KeyError(pid)
 

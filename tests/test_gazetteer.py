@@ -134,6 +134,8 @@ def test_find_all_longest_match_in_text_order(gaz):
 def test_find_all_blockers_and_latin_word_boundaries(gaz):
     assert gaz.find_all("全面参与粤港澳大湾区建设") == []
     assert [f[0].id for f in gaz.find_all("大湾区与大湾镇")] == ["town-dawan"]
+    assert gaz.find_all("与肇庆城区隔江相望") == []  # Zhaoqing's city, not 高要's 城区
+    assert [f[0].id for f in gaz.find_all("城区")] == ["city-centre"]
     assert gaz.find_all("Jinlixyz") == []
     assert [f[0].id for f in gaz.find_all("west of Jinli town")] == ["town-jinli"]
 
