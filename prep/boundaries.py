@@ -53,6 +53,8 @@ TIANDITU_GB = "156441204"
 XIJIANG_WDBII_ID = 17  # index of the Xi River (西江) outline in riversmeta_f.dat
 GENERATED = "2026-11-26"
 DP = 6  # coordinate decimals (≈ 0.1 m)
+MIN_SHARED_BORDER_M = 100.0  # neighbours "share a border" when it is at least this long
+SEAT_MARGIN_M = 250.0  # every seat at least this far inside its modelled polygon
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,12 @@ UNITS: tuple[Unit, ...] = (
 )
 
 BOUNDARY_METHOD = (
-    "modelled: district (AMap, GCJ-02 inverted to WGS84) split along the Xi River centre line "
-    "(WDBII bank midpoints) into north/south banks; each bank partitioned by a power diagram "
-    "(weighted Voronoi) of the GeoNames town seats, weights fitted in EPSG:32649 so cell areas "
-    "match published areas scaled to the bank area (小湘镇 takes the remainder)"
+    "modelled, not official: district outline (AMap, GCJ-02 inverted to WGS84) split along the "
+    "Xi River centre line (WDBII bank midpoints) into north/south banks; each bank partitioned "
+    "by a capacity-constrained centroidal power diagram (weighted Voronoi, generators started "
+    "at the GeoNames seats, Lloyd steps, every seat kept >= 200 m inside its cell), weights "
+    "fitted in EPSG:32649 so areas equal published areas x k (k = south-bank area / sum of "
+    "published south-bank areas; 小湘镇 unconstrained, takes the north-bank remainder)"
 )
 
 TOWN_PROPS = (
@@ -367,67 +371,113 @@ def _reassign_fragments(
     return polys
 
 
-def fit_power_partition(
-    region: BaseGeometry, seats_xy: np.ndarray, targets: list[float | None],
-    max_iter: int = 200, tol_rel: float = 1e-4,
-) -> tuple[list[BaseGeometry], np.ndarray, int]:
-    """Fit power weights so cell areas (m²) match ``targets`` (``None`` = unconstrained).
+def _area_jacobian(polys: list[BaseGeometry], gens: np.ndarray) -> np.ndarray:
+    """dA_i/dw_j of power cells: -L_ij / (2 d_ij) off the diagonal, minus the row sum on it."""
+    n = len(polys)
+    jac = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            shared = polys[i].boundary.intersection(polys[j].boundary).length
+            if shared <= 0:
+                continue
+            k = shared / (2.0 * math.hypot(*(gens[i] - gens[j])))
+            jac[i, j] = jac[j, i] = -k
+            jac[i, i] += k
+            jac[j, j] += k
+    return jac
 
-    Damped Newton iteration on the weights with the analytic Jacobian of power-cell areas
-    (dA_i/dw_j = -L_ij / (2 d_ij), L_ij the shared edge length), solved by least squares with the
-    unconstrained cells' weights free. After each step weights are clipped so every seat stays
-    inside its own cell (w_j - w_i < 0.9 d_ij²). Returns (polygons, weights, iterations).
+
+def fit_weights(
+    region: BaseGeometry, gens: np.ndarray, w0: np.ndarray, con: np.ndarray, tgt: np.ndarray,
+    max_iter: int = 40, tol_rel: float = 1e-5,
+) -> tuple[np.ndarray, list[BaseGeometry]]:
+    """Power weights (m²) for fixed generators so constrained cell areas equal ``tgt`` (m²).
+
+    Damped Newton iteration with the analytic area Jacobian, solved by least squares (the
+    unconstrained cells absorb the remainder). Stops at a relative area error < ``tol_rel``.
     """
-    n = len(seats_xy)
-    w = np.zeros(n)
-    seats_pt = [Point(p) for p in seats_xy]
-    d2 = ((seats_xy[:, None, :] - seats_xy[None, :, :]) ** 2).sum(axis=2)
-    con = np.array([t is not None for t in targets])
-    tgt = np.array([t if t is not None else 0.0 for t in targets])
-    n_it = 0
-    polys = power_partition(region, seats_xy, w)
-    for n_it in range(1, max_iter + 1):  # noqa: B007 - returned below
-        areas = np.array([p.area for p in polys])
-        err = np.where(con, tgt - areas, 0.0)
+    w = w0.copy()
+    polys = power_partition(region, gens, w)
+    for _ in range(max_iter):
+        err = np.where(con, tgt - np.array([p.area for p in polys]), 0.0)
         if np.max(np.abs(err[con]) / tgt[con]) < tol_rel:
             break
-        jac = np.zeros((n, n))
-        for i in range(n):
-            for j in range(i + 1, n):
-                shared = polys[i].boundary.intersection(polys[j].boundary).length
-                if shared <= 0:
-                    continue
-                k = shared / (2.0 * math.sqrt(d2[i, j]))
-                jac[i, j] = jac[j, i] = -k
-                jac[i, i] += k
-                jac[j, j] += k
+        jac = _area_jacobian(polys, gens)
         rows = np.where(con)[0]
         step, *_ = np.linalg.lstsq(jac[rows], err[rows], rcond=None)
         step -= step.mean()
         for damping in (1.0, 0.5, 0.25, 0.125):
             w_new = w + damping * step
-            w_new = _clip_weights(w_new, d2)
-            new_polys = power_partition(region, seats_xy, w_new)
+            new_polys = power_partition(region, gens, w_new)
             new_err = np.where(con, tgt - np.array([p.area for p in new_polys]), 0.0)
-            if np.abs(new_err).sum() < np.abs(err).sum() or damping == 0.125:
+            if np.abs(new_err).sum() < np.abs(err).sum():
                 break
         w, polys = w_new, new_polys
-    polys = _reassign_fragments(polys, seats_pt)
-    return polys, w, n_it
+    return w, polys
 
 
-def _clip_weights(w: np.ndarray, d2: np.ndarray, margin: float = 0.9) -> np.ndarray:
-    """Lower weights until w_j - w_i <= margin * d_ij² for all pairs (seat i inside cell i)."""
-    w = w.copy()
-    for _ in range(100):
-        viol = w[None, :] - w[:, None] - margin * d2  # [i, j]: w_j - w_i - m d²
-        np.fill_diagonal(viol, -np.inf)
-        if viol.max() <= 0:
+def fit_power_partition(
+    region: BaseGeometry, seats_xy: np.ndarray, targets: list[float | None],
+    margin: float = SEAT_MARGIN_M, rounds: int = 60, min_rounds: int = 10,
+) -> tuple[list[BaseGeometry], dict[str, Any]]:
+    """Partition ``region`` (metric) into cells of the given areas (m²), one per seat.
+
+    Capacity-constrained centroidal power diagram with seat containment: the generators start
+    at the seats; each round fits the weights for exact areas (:func:`fit_weights`), then moves
+    every generator half-way to its cell centroid (a Lloyd step, for compact cells) - except
+    that a generator whose seat is outside its cell or closer than ``margin`` metres to the cell
+    edge is pulled 60 % of the way back towards its seat instead. Stops after ``min_rounds``
+    once every seat is at least ``margin`` inside its cell; the last such state is kept. Cell
+    fragments cut off from their seat go to a neighbour (:func:`_reassign_fragments`) and the
+    weights are refitted to compensate, accepting seats >= 0.8 ``margin`` inside.
+    ``None`` targets are unconstrained. Returns (polygons, info).
+    """
+    seats_pt = [Point(p) for p in seats_xy]
+    con = np.array([t is not None for t in targets])
+    tgt = np.array([t if t is not None else 0.0 for t in targets])
+    gens = seats_xy.astype(float).copy()
+    w = np.zeros(len(seats_xy))
+    best: tuple[list[BaseGeometry], int, np.ndarray, np.ndarray] | None = None
+    for rnd in range(1, rounds + 1):
+        w, polys = fit_weights(region, gens, w, con, tgt)
+        ok = np.array([
+            p.contains(s) and p.boundary.distance(s) >= margin
+            for p, s in zip(polys, seats_pt, strict=True)
+        ])
+        if ok.all():
+            best = (polys, rnd, gens.copy(), w.copy())
+            if rnd >= min_rounds:
+                break
+        cent = np.array([[p.centroid.x, p.centroid.y] for p in polys])
+        gens = gens + np.where(ok[:, None], 0.5 * (cent - gens), 0.6 * (seats_xy - gens))
+    if best is None:
+        raise RuntimeError("could not keep every seat inside its modelled cell")
+    raw, rnd, gens, w = best
+    polys = _reassign_fragments(raw, seats_pt)
+    # Fragments handed to a neighbour change the areas a little: refit the weights with the
+    # targets offset by that change (same generators), keeping the result only if every seat
+    # is still >= margin inside.
+    adj = tgt.copy()
+    for _ in range(3):
+        moved = np.array([r.area - p.area for r, p in zip(raw, polys, strict=True)])
+        if np.max(np.abs(moved[con]) / tgt[con]) < 1e-5:
             break
-        i, j = np.unravel_index(np.argmax(viol), viol.shape)
-        w[j] -= viol[i, j] / 2.0 + 1e-6
-        w[i] += viol[i, j] / 2.0 + 1e-6
-    return w - w.mean()
+        adj = adj + moved
+        w2, raw2 = fit_weights(region, gens, w, con, adj)
+        polys2 = _reassign_fragments(raw2, seats_pt)
+        if not all(p.contains(s) and p.boundary.distance(s) >= 0.8 * margin
+                   for p, s in zip(polys2, seats_pt, strict=True)):
+            break
+        w, raw, polys = w2, raw2, polys2
+    info = {
+        "rounds": rnd,
+        "max_rel_area_error": float(np.max(
+            np.abs(np.array([p.area for p in polys]) - tgt)[con] / tgt[con]
+        )),
+        "min_seat_depth_m": float(min(p.boundary.distance(s) for p, s in zip(
+            polys, seats_pt, strict=True))),
+    }
+    return polys, info
 
 
 # ----------------------------------------------------------------------------------------------
@@ -545,8 +595,10 @@ def build(out_dir: Path = OUT_DIR) -> dict[str, Any]:
         xy = np.array([[seat_m[u.code].x, seat_m[u.code].y] for u in units])
         tg = [u.area_published_km2 * k * 1e6 if u.area_published_km2 else None for u in units]
         log(f"fitting power diagram on the {side} bank ({len(units)} seats) ...")
-        polys, _w, n_it = fit_power_partition(region, xy, tg)
-        log(f"  {n_it} iterations")
+        polys, info = fit_power_partition(region, xy, tg)
+        report[f"fit_{side}"] = info
+        log(f"  {info['rounds']} rounds, max relative area error "
+            f"{info['max_rel_area_error']:.2e}, min seat depth {info['min_seat_depth_m']:.0f} m")
         for u, p, t in zip(units, polys, tg, strict=True):
             towns_m[u.code] = p
             targets_km2[u.code] = t / 1e6 if t is not None else None
@@ -576,7 +628,7 @@ def build(out_dir: Path = OUT_DIR) -> dict[str, Any]:
             shared.append((pair, border))
     report["neighbours"] = shared
     if shared:
-        ok = sum(1 for _p, b in shared if b > 0)
+        ok = sum(1 for _p, b in shared if b >= MIN_SHARED_BORDER_M)
         log(f"documented neighbour pairs sharing a border: {ok}/{len(shared)}")
 
     # features
@@ -647,7 +699,7 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"{code}  {name:6s} {area:8.2f} {t} {p}")
     nb = report["neighbours"]
     if nb:
-        n_ok = sum(1 for _p, b in nb if b > 0)
+        n_ok = sum(1 for _p, b in nb if b >= MIN_SHARED_BORDER_M)
         print(f"documented neighbours sharing a border: {n_ok}/{len(nb)}")
         for pair, b in nb:
             print(f"  {pair[0]}-{pair[1]}: {b / 1000:.1f} km")
