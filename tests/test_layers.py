@@ -1,0 +1,271 @@
+"""layers.map / layers.style / layers.basemaps without a browser: bounds, styles, escaping,
+local assets, GCJ-02 for AMap only."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import pytest
+import shapely
+from pyproj import Geod
+
+from geo import filters as gf
+from geo.i18n import translator
+from layers import basemaps as bm
+from layers import map as lm
+from layers import style as ls
+from layers.assets import external_urls
+from tests.fixtures.app_support import DISTRICT, HOSTILE_MARKERS, PROJECTS, RIVER, TOWNS
+
+NONE = bm.get_basemap("none")
+AMAP = bm.BASEMAPS["amap"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return {
+        "projects": gf.load_projects(PROJECTS),
+        "towns": gf.load_layer(TOWNS),
+        "district": gf.load_layer(DISTRICT),
+        "river": gf.load_layer(RIVER),
+        "codelists": gf.load_codelists(),
+    }
+
+
+def build(data, lang="zh", basemap=NONE):
+    tr = translator(lang)
+    m = lm.build_map(data["district"], data["towns"], data["river"], data["codelists"], tr,
+                     basemap, legend_categories=["port", "road"])
+    groups = lm.project_layers(data["projects"], data["codelists"], tr, basemap)
+    return m, groups
+
+
+def features_of(groups):
+    """All project features (dicts) inside the FeatureGroups."""
+    out = []
+    for fg in groups:
+        for data in lm.geojson_payload(fg):
+            out += data["features"]
+    return out
+
+
+def test_bounds_are_lat_lon(data):
+    m, _ = build(data)
+    fit = [c for c in m._children.values() if type(c).__name__ == "FitBounds"]
+    assert fit, "map is fitted to the district"
+    (s, w), (n, e) = fit[0].bounds
+    assert (s, w, n, e) == pytest.approx((22.90, 112.10, 23.25, 112.70))
+    (s2, w2), (n2, e2) = m.get_bounds()
+    assert 22.8 < s2 < n2 < 23.3 and 112.0 < w2 < e2 < 112.8
+
+
+def test_zoom_and_centre_for_a_town():
+    bounds = [[23.00, 112.40], [23.08, 112.50]]
+    assert lm.center_of(bounds) == pytest.approx((23.04, 112.45))
+    z_town = lm.zoom_for_bounds(bounds)
+    z_district = lm.zoom_for_bounds([[22.9, 112.1], [23.25, 112.7]])
+    assert 11 <= z_town <= 13 and z_district < z_town
+
+
+def test_one_group_per_category_and_null_geometry_skipped(data):
+    _, groups = build(data)
+    names = [g.layer_name for g in groups]
+    assert len(groups) == 12  # 14 projects, 13 categories, heritage has no geometry
+    assert not any("文物" in n for n in names)
+    assert any("港口码头 (2)" in n for n in names)
+    feats = features_of(groups)
+    assert len(feats) == 13
+    assert {f["properties"]["pid"] for f in feats} == set(
+        data["projects"].dropna(subset=["geometry"])["id"])
+
+
+def test_coordinates_rounded_to_6dp(data):
+    for f in features_of(build(data)[1]):
+        for x in re.findall(r"\d+\.\d+", json.dumps(f["geometry"]["coordinates"])):
+            assert len(x.split(".")[1]) <= 6
+
+
+def style_of(data, pid):
+    for f in features_of(build(data)[1]):
+        if f["properties"]["pid"] == pid:
+            return f["properties"]["style"]
+    raise KeyError(pid)
+
+
+def test_styles_by_status(data):
+    active = style_of(data, "port-gaoyao-berths")  # implementation, precision 2
+    proposed = style_of(data, "port-jinli-new")  # identification, precision 1
+    done = style_of(data, "power-lubu-plant")  # completion, precision 1
+    assert active["dashArray"] is None
+    assert proposed["dashArray"] == "6 6"
+    assert proposed["opacity"] < active["opacity"] < done["opacity"] == 1.0
+    cancelled = style_of(data, "hostile-xss")
+    assert cancelled["dashArray"] == "2 6" and cancelled["color"] == ls.CANCELLED_COLOR
+    assert style_of(data, "road-nanan-jinli")["dashArray"] is None
+    assert style_of(data, "highway-lubu-nanan")["dashArray"] == "6 6"
+
+
+def test_styles_by_precision(data):
+    exact = style_of(data, "power-lubu-plant")
+    approx = style_of(data, "water-nanan-works")  # precision 3, done
+    assert exact["fillColor"] == "#d4ac0d" and exact["fillOpacity"] >= 0.5
+    assert approx["fillColor"] == "#ffffff"  # hollow
+    # same status stage, different precision: never drawn alike
+    for kind in ("point", "line", "area"):
+        for p in (2, 3, 4, 5):
+            assert ls.feature_style("#123456", "done", "", 1, kind) != ls.feature_style(
+                "#123456", "done", "", p, kind)
+    area_exact = ls.feature_style("#123456", "active", "", 1, "area")
+    area_approx = ls.feature_style("#123456", "active", "", 3, "area")
+    assert area_exact["fillOpacity"] > 0 and area_approx["fillOpacity"] == 0.0
+    assert area_approx["dashArray"]
+    line_exact = ls.feature_style("#123456", "active", "", 1, "line")
+    line_approx = ls.feature_style("#123456", "active", "", 5, "line")
+    assert line_approx["weight"] > line_exact["weight"]
+    assert line_approx["opacity"] < line_exact["opacity"]
+
+
+def test_styles_reach_the_rendered_js(data):
+    m, groups = build(data)
+    html = lm.render_html(m, groups)
+    assert '"dashArray": "6 6"' in html
+    assert '"fillColor": "#ffffff"' in html
+    assert "L.circleMarker(latlng" in html
+    assert "L.markerClusterGroup" in html
+
+
+def test_hostile_text_is_escaped(data):
+    m, groups = build(data)
+    html = lm.render_html(m, groups)
+    for marker in HOSTILE_MARKERS:
+        assert marker not in html
+    assert not re.search(r"<img[^>]*onerror", html)
+    # inside <script>, data are JSON with <, >, & as \u escapes: no tag can close the script
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    hostile = next(f for f in features_of(groups) if f["properties"]["pid"] == "hostile-xss")
+    pop, tip = hostile["properties"]["pop"], hostile["properties"]["tip"]
+    for text in (pop, tip):
+        assert "<img" not in text and "<script" not in text
+        assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    # the popup still shows the precision meaning, escaped
+    assert "根据文字描述估计的位置" in pop
+
+
+def test_popup_contents(data):
+    groups = build(data, lang="en")[1]
+    port = next(f for f in features_of(groups) if f["properties"]["pid"] == "port-gaoyao-berths")
+    pop = port["properties"]["pop"]
+    for expected in ("Gaoyao port berth expansion", "高要港码头扩建", "Ports and berths",
+                     "Under way", "2021-12", "南岸街道", "4 × 3,000 DWT", "第六章第一节",
+                     "高要港扩建", "Near a known site", "true site within a few km"):
+        assert expected in pop, expected
+
+
+def test_all_asset_urls_local(data):
+    m, groups = build(data)
+    html = lm.render_html(m, groups)
+    srcs = re.findall(r'<script[^>]+src="([^"]+)"', html)
+    hrefs = re.findall(r'<link[^>]+href="([^"]+)"', html)
+    assert srcs and hrefs
+    assert all(u.startswith("/app/static/vendor/") for u in srcs + hrefs)
+    assert external_urls(html) == []
+    assert "bootstrap" not in html.lower() and "font-awesome" not in html.lower()
+
+
+def test_osm_basemap_has_tiles_and_attribution(data):
+    m, groups = build(data, basemap=bm.BASEMAPS["osm"])
+    html = lm.render_html(m, groups)
+    assert "tile.openstreetmap.org" in html
+    assert "OpenStreetMap" in html and "contributors" in html
+    assert not any("cdn" in u for u in external_urls(html))
+
+
+def test_basemap_table():
+    assert next(b.key for b in bm.available_basemaps({})) == "none"
+    keys = [b.key for b in bm.available_basemaps({})]
+    assert "tianditu" not in keys and "osm" in keys
+    assert "tianditu" in [b.key for b in bm.available_basemaps({"TIANDITU_KEY": "k"})]
+    tdt = bm.BASEMAPS["tianditu"]
+    assert all("tk=abc" in u for u in tdt.tile_urls("abc"))
+    assert bm.get_basemap("<script>") is bm.BASEMAPS["none"]
+    assert bm.BASEMAPS["none"].offline and not bm.BASEMAPS["osm"].offline
+    assert AMAP.crs_datum == "gcj02"
+    assert {b.crs_datum for b in bm.BASEMAPS.values() if b.key != "amap"} == {"wgs84"}
+
+
+def _shift_m(a: shapely.Point, b: shapely.Point) -> float:
+    return Geod(ellps="WGS84").inv(a.x, a.y, b.x, b.y)[2]
+
+
+def test_gcj02_only_for_amap(data):
+    pytest.importorskip("geo.crs")
+    pts = data["projects"][data["projects"]["id"] == "power-lubu-plant"]
+    same = lm.for_display(pts, NONE).geometry.iloc[0]
+    assert same.equals(pts.geometry.iloc[0])
+    moved = lm.for_display(pts, AMAP).geometry.iloc[0]
+    assert 300 < _shift_m(pts.geometry.iloc[0], moved) < 900
+
+
+def test_every_overlay_converted_for_amap(data):
+    pytest.importorskip("geo.crs")
+    m_w, g_w = build(data, basemap=NONE)
+    m_g, g_g = build(data, basemap=AMAP)
+
+    def first_coord(m):
+        out = {}
+        for payload in lm.geojson_payload(m):
+            for f in payload["features"]:
+                c = f["geometry"]["coordinates"]
+                while isinstance(c[0], list | tuple):
+                    c = c[0]
+                out.setdefault(json.dumps(sorted(f["properties"].keys())), c)
+        return out
+
+    w, g = first_coord(m_w), first_coord(m_g)
+    assert w.keys() == g.keys() and len(w) >= 3  # district, river, towns, labels
+    for key in w:
+        d = _shift_m(shapely.Point(w[key]), shapely.Point(g[key]))
+        assert 300 < d < 900, key
+    pw = {f["properties"]["pid"]: f["geometry"]["coordinates"] for f in features_of(g_w)
+          if f["geometry"]["type"] == "Point"}
+    pg = {f["properties"]["pid"]: f["geometry"]["coordinates"] for f in features_of(g_g)
+          if f["geometry"]["type"] == "Point"}
+    assert pw.keys() == pg.keys() and pw
+    for pid in pw:
+        assert 300 < _shift_m(shapely.Point(pw[pid]), shapely.Point(pg[pid])) < 900
+    hl_w = lm.geojson_payload(lm.town_highlight(data["towns"], "441204001", NONE))[0]
+    hl_g = lm.geojson_payload(lm.town_highlight(data["towns"], "441204001", AMAP))[0]
+    a = shapely.Point(hl_w["features"][0]["geometry"]["coordinates"][0][0])
+    b = shapely.Point(hl_g["features"][0]["geometry"]["coordinates"][0][0])
+    assert 300 < _shift_m(a, b) < 900
+
+
+def test_no_crs_is_an_error(data):
+    bare = gpd.GeoDataFrame(geometry=[shapely.Point(112.4, 23.0)])
+    with pytest.raises(ValueError, match="CRS"):
+        lm.for_display(bare, NONE)
+
+
+def test_towns_layer_codes_labels_and_modelled_dash(data):
+    fg = lm.town_layer(data["towns"], translator("en"), NONE, highlight="441204100")
+    outlines, labels = lm.geojson_payload(fg)
+    codes = [f["properties"]["town_code"] for f in outlines["features"]]
+    assert codes == ["441204001", "441204100", "441204101"]
+    assert all(f["properties"]["style"]["dashArray"] == "4 4" for f in outlines["features"])
+    hl = next(f for f in outlines["features"] if f["properties"]["town_code"] == "441204100")
+    assert hl["properties"]["style"]["color"] == lm.HIGHLIGHT_COLOR
+    assert [f["properties"]["label"] for f in labels["features"]] == [
+        "Nan&#x27;an Subdistrict", "Jinli Town", "Lubu Town"]
+    assert list(labels["features"][0]["geometry"]["coordinates"]) == [112.45, 23.04]
+
+
+def test_legend_mentions_modelled_and_escapes(data):
+    tr = translator("en")
+    html = lm.legend_html(data["codelists"], tr, ["port", "nope<script>"], True, NONE)
+    assert "MODELLED" in html and "Ports and berths" in html
+    assert "nope&lt;script&gt;" in html and "<script>" not in html
+    assert "Proposed (dashed, lighter)" in html
+    official = lm.legend_html(data["codelists"], tr, ["port"], False, NONE)
+    assert "MODELLED" not in official
