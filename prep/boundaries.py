@@ -486,7 +486,11 @@ def fit_power_partition(
 def _round_geom(geom: BaseGeometry) -> dict[str, Any]:
     geom = shapely.orient_polygons(geom, exterior_cw=False) if geom.geom_type in (
         "Polygon", "MultiPolygon") else geom
-    geom = shapely.set_precision(geom, 10.0 ** -DP, mode="pointwise")
+    # snap to the 1e-6 degree grid keeping the output valid (rounding alone can pinch a ring);
+    # shared edges snap identically, so neighbouring towns stay edge-matched
+    geom = shapely.set_precision(geom, 10.0 ** -DP)
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        geom = shapely.orient_polygons(geom, exterior_cw=False)
 
     def rnd(obj: Any) -> Any:
         if isinstance(obj, (list, tuple)):
