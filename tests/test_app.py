@@ -1,0 +1,184 @@
+"""The Streamlit app under streamlit.testing (AppTest) on the fixture data set."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.fixtures.app_support import FIXTURES, ROOT
+
+APP = str(ROOT / "streamlit_app.py")
+T1, T2 = "441204001", "441204100"
+
+
+@pytest.fixture
+def app(monkeypatch):
+    monkeypatch.setenv("GAOYAO_DATA_DIR", str(FIXTURES))
+    monkeypatch.delenv("GAOYAO_KIOSK", raising=False)
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+
+    def make(**params: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        for k, v in params.items():
+            at.query_params[k] = v
+        return at.run()
+
+    return make
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def id_tables(at: AppTest) -> list:
+    """Dataframes listing projects (they have the ID column), in page order."""
+    return [d.value for d in at.dataframe if d.value.columns[0] in ("编号", "ID")]
+
+
+def test_starts_in_chinese_with_all_projects(app):
+    at = app()
+    assert not at.exception
+    assert metric(at, "显示项目") == "14"
+    assert metric(at, "已定位") == "13"
+    assert at.title[0].value == "高要区“十四五”规划项目地图"
+    assert any("模拟边界" in w.value for w in at.warning)
+    assert dict(at.query_params) == {}
+
+
+def test_filters_change_counts_and_table(app):
+    at = app()
+    at.multiselect(key="w_cat").set_value(["port"]).run()
+    assert metric(at, "显示项目") == "2"
+    assert sorted(id_tables(at)[0]["编号"]) == ["port-gaoyao-berths", "port-jinli-new"]
+    at.multiselect(key="w_status").set_value(["identification"]).run()
+    assert metric(at, "显示项目") == "1"
+    at.multiselect(key="w_cat").set_value([]).run()
+    at.multiselect(key="w_status").set_value([]).run()
+    at.multiselect(key="w_town").set_value([T2]).run()
+    assert metric(at, "显示项目") == "4"
+    at.text_input(key="w_q").set_value("port").run()
+    assert metric(at, "显示项目") == "1"
+    at.multiselect(key="w_prec").set_value([5]).run()
+    assert metric(at, "显示项目") == "0"
+    at.button(key="w_reset").click().run()
+    assert metric(at, "显示项目") == "14"
+    assert at.text_input(key="w_q").value == ""
+
+
+def test_statistics_follow_filters(app):
+    at = app(cat="port")
+    assert metric(at, "泊位") == "6"
+    assert metric(at, "泊位吨级合计(DWT)") == "22,000"
+    assert metric(at, "道路与高速(km)") == "0.0"
+    at.multiselect(key="w_cat").set_value(["road", "highway"]).run()
+    assert metric(at, "道路与高速(km)") == "52.9"
+
+
+def test_town_view_lists_projects_in_or_crossing(app):
+    at = app()
+    at.selectbox(key="w_view").set_value(T2).run()
+    assert not at.exception
+    assert metric(at, "该镇街项目数") == "4"
+    town_list = id_tables(at)[0]
+    assert sorted(town_list["编号"]) == ["hostile-xss", "park-jinli-hitech", "port-jinli-new",
+                                        "road-nanan-jinli"]
+    assert any(s.value.startswith("金利镇") for s in at.subheader)
+    assert at.query_params["view"] == T2
+    assert next(b.label for b in at.get("download_button")).startswith("下载镇街简报")
+
+
+def test_query_params_restore_widgets(app):
+    at = app(lang="en", cat="port,road,bogus", status="implementation", prec="2,5",
+             q="jinli", view=T1, base="osm")
+    assert not at.exception
+    assert at.radio(key="w_lang").value == "en"
+    assert at.multiselect(key="w_cat").value == ["port", "road"]
+    assert at.multiselect(key="w_status").value == ["implementation"]
+    assert at.multiselect(key="w_prec").value == [2, 5]
+    assert at.text_input(key="w_q").value == "jinli"
+    assert at.selectbox(key="w_view").value == T1
+    assert at.selectbox(key="w_base").value == "osm"
+    assert metric(at, "Projects shown") == "1"  # the Nan'an-Jinli road
+    assert at.title[0].value.startswith("Gaoyao District")
+
+
+def test_widgets_update_query_params(app):
+    at = app()
+    at.radio(key="w_lang").set_value("en").run()
+    at.multiselect(key="w_cat").set_value(["road", "port"]).run()
+    at.text_input(key="w_q").set_value("金利").run()
+    assert dict(at.query_params) == {"lang": "en", "cat": "road,port", "q": "金利"}
+    at.radio(key="w_lang").set_value("zh").run()
+    assert "lang" not in at.query_params
+
+
+def test_malicious_params_fall_back(app):
+    at = app(lang="<script>alert(1)</script>", cat="<img src=x onerror=alert(1)>",
+             view="'; drop", base="javascript:alert(1)", mode="god", prec="-1")
+    assert not at.exception
+    assert at.radio(key="w_lang").value == "zh"
+    assert at.multiselect(key="w_cat").value == []
+    assert at.selectbox(key="w_view").value == ""
+    assert at.selectbox(key="w_base").value == "none"
+    assert metric(at, "显示项目") == "14"
+    assert dict(at.query_params) == {}
+
+
+def test_exports_present_in_normal_mode(app):
+    at = app()
+    labels = [b.label for b in at.get("download_button")]
+    assert "下载 GeoJSON" in labels and "下载 CSV" in labels
+
+
+def test_kiosk_hides_export(app):
+    at = app(mode="kiosk", view=T1)
+    assert not at.exception
+    assert at.get("download_button") == [] or len(at.get("download_button")) == 0
+    assert [t.label for t in at.tabs] == ["项目表", "统计"]
+    assert any("stMainMenu" in m.value for m in at.markdown)  # the kiosk CSS
+    assert at.query_params["mode"] == "kiosk"
+
+
+def test_kiosk_env_switch(app, monkeypatch):
+    monkeypatch.setenv("GAOYAO_KIOSK", "1")
+    at = app(mode="normal")
+    assert len(at.get("download_button")) == 0
+    assert "mode" not in at.query_params
+
+
+def test_tianditu_hidden_without_key(app, monkeypatch):
+    at = app(base="tianditu")
+    assert "tianditu" not in at.selectbox(key="w_base").options
+    assert at.selectbox(key="w_base").value == "none"
+    monkeypatch.setenv("TIANDITU_KEY", "test-key")
+    at = app(base="tianditu")
+    assert at.selectbox(key="w_base").value == "tianditu"
+
+
+def test_missing_data_file_is_named(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("GAOYAO_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert any("projects.geojson" in e.value for e in at.error)
+
+
+def test_every_ui_label_is_translated():
+    import re
+
+    from geo.i18n import load_table, translator
+
+    table = load_table()
+    sources = [ROOT / "streamlit_app.py", *sorted((ROOT / "layers").glob("*.py"))]
+    used = set()
+    for path in sources:
+        used |= set(re.findall(r"""\btr\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text()))
+    used |= {f"stage.{s}" for s in ("proposed", "active", "done", "cancelled")}
+    used |= {f"q.{k}" for k in ("voltage_kv", "length_km_stated", "area_km2_stated", "units",
+                                "length_km", "area_km2")}
+    assert len(used) > 60
+    missing = sorted(k for k in used if k not in table)
+    assert missing == []
+    empty = sorted(k for k, row in table.items() if not row["zh"] or not row["en"])
+    assert empty == []
+    assert translator("en")("map.caption", n=3, total=4).startswith("The map shows 3")
+    assert translator("xx")("app.title") == table["app.title"]["zh"]
+    assert translator("en")("no.such.key") == "⟦no.such.key⟧"
