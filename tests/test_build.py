@@ -199,3 +199,9 @@ def test_cli_build_prints_progress_and_summary(tmp_path, capsys):
     assert code == 0
     assert "geocoded 12/12" in captured.err
     assert "12 features" in captured.out and "by precision:" in captured.out
+
+
+def test_data_readme_counts_are_current():
+    from prep.readme_counts import main as readme_counts
+
+    assert readme_counts(["--check"]) == 0
