@@ -14,9 +14,11 @@ Sources (see ``prep.sources`` and data/boundaries/README.md):
   line is the midpoint between the two bank lines.
 
 Town polygons are MODELLED: the district is split along the Xi River centre line into a north
-and a south bank, and each bank is partitioned among its town seats with a power diagram
-(weighted Voronoi) whose weights are fitted so the cell areas match the published areas
-(scaled; 小湘镇 unconstrained). Area work is done in EPSG:32649.
+and a south bank, and each bank is partitioned among its town seats with a capacity-constrained
+centroidal power diagram (weighted Voronoi) whose weights are fitted so the cell areas match the
+published areas (scaled by one factor; 小湘镇 unconstrained), keeping every seat inside its own
+cell. Area work is done in EPSG:32649. The fitted-vs-target table and the documented-neighbour
+check are printed to stdout.
 """
 
 from __future__ import annotations
