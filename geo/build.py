@@ -245,10 +245,46 @@ def write_atomically(outputs: dict[Path, str], stale: Iterable[Path] = ()) -> No
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
         raise
-    for target, tmp in temps.items():
-        os.replace(tmp, target)
+    try:
+        for target, tmp in temps.items():
+            os.replace(tmp, target)
+    finally:  # a failed move (target is a directory, ...) leaves no temp file behind
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
     for path in stale:
         path.unlink(missing_ok=True)
+
+
+#: A hidden temp file older than this (seconds) is a leftover of a killed build.
+STALE_TMP_AGE_S = 120.0
+
+
+def remove_stale_temps(targets: Iterable[Path], layers_dir: Path | None = None,
+                       max_age_s: float = STALE_TMP_AGE_S) -> list[Path]:
+    """Delete ``.<name>.*.tmp`` files left beside ``targets`` (and ``.*.geojson.*.tmp`` in
+    ``layers_dir``) by a build that was killed mid-write; returns the paths removed.
+
+    Only files older than ``max_age_s`` are removed, so a build running at the same time keeps
+    its own temp files.
+    """
+    import time
+
+    candidates: set[Path] = set()
+    for target in targets:
+        if target.parent.is_dir():
+            candidates.update(target.parent.glob(f".{target.name}.*.tmp"))
+    if layers_dir is not None and layers_dir.is_dir():
+        candidates.update(layers_dir.glob(".*.geojson.*.tmp"))
+    removed = []
+    now = time.time()
+    for path in sorted(candidates):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > max_age_s:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 def summary_lines(features: Sequence[dict[str, Any]], codes: Codelists) -> list[str]:
@@ -279,10 +315,22 @@ def build(
     failure) before anything is written.
     """
     say = progress or (lambda _msg: None)
+    for path, what in ((out, "--out"), (layers_dir, "--layers-dir")):
+        if what == "--out" and path.is_dir():
+            raise BuildError(f"{path}: output {what} is a directory, expected a file path")
+        if what == "--layers-dir" and path.exists() and not path.is_dir():
+            raise BuildError(f"{path}: {what} exists and is not a directory")
+    for path in remove_stale_temps([out], layers_dir):
+        say(f"removed a temp file left by an interrupted build: {path}")
     codes = load_codelists()
     say(f"reading {projects}")
     records = read_records(projects)
-    ctx = ctx or load_context()
+    if ctx is None:
+        try:
+            ctx = load_context()
+        except (OSError, ValueError) as exc:  # BoundaryError, GazetteerError are ValueErrors
+            raise BuildError(f"cannot load the reference data ({type(exc).__name__}): {exc}"
+                             ) from exc
     district = ctx.district.geometry.union_all()
     problems = validate_records(records, codes, district=district, plan_text=load_plan_text())
     if problems:
@@ -298,7 +346,12 @@ def build(
     stale = [p for p in layers_dir.glob("*.geojson") if p not in outputs] \
         if layers_dir.is_dir() else []
     say(f"writing {len(outputs)} files")
-    write_atomically(outputs, stale)
+    try:
+        write_atomically(outputs, stale)
+    except OSError as exc:
+        raise BuildError(f"cannot write the outputs ({exc.filename or out}: "
+                         f"{exc.strerror or exc}); each output is its previous or its new version"
+                         ) from exc
     return features
 
 

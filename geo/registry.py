@@ -49,7 +49,14 @@ PLAN_REF_PATTERN = re.compile(r"^第[一二三四五六七八九十]+章(第[一
 DATE_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
 EVIDENCE_MAX = 40
 MAX_TEXT = 2000
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0/C1 control characters except TAB, LF, CR, and the bidi embeddings/overrides/isolates
+# (U+202A-U+202E, U+2066-U+2069) that make displayed text differ from stored text.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Words in ``coord_source`` that mean the coordinates came from a GCJ-02 (or BD-09) map.
+OFFSET_DATUM_WORDS = ("amap", "autonavi", "gaode", "高德", "gcj", "火星", "tencent", "腾讯",
+                      "baidu", "百度", "bd-09", "bd09")
+#: Words in ``coord_source`` that say the coordinates were converted to WGS84.
+CONVERTED_WORDS = ("converted", "gcj02_to_wgs84", "转换", "转为wgs84", "转wgs84")
 # Generous lon/lat box around 高要区 (WGS84); the district polygon is checked when given.
 DISTRICT_BBOX = (111.95, 22.75, 112.95, 23.45)
 
@@ -84,6 +91,9 @@ def read_records(path: Path | str = DEFAULT_PROJECTS) -> list[dict[str, str]]:
             reader = csv.DictReader(fh, strict=True)
             if reader.fieldnames is None:
                 raise RegistryError(f"{path}: empty file, expected a CSV header")
+            doubled = sorted({n for n in reader.fieldnames if reader.fieldnames.count(n) > 1})
+            if doubled:
+                raise RegistryError(f"{path}: header names column(s) {doubled} more than once")
             rows = []
             for raw in reader:
                 if None in raw:
@@ -97,6 +107,10 @@ def read_records(path: Path | str = DEFAULT_PROJECTS) -> list[dict[str, str]]:
         raise RegistryError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except csv.Error as exc:
         raise RegistryError(f"{path}: not a valid CSV file ({exc})") from exc
+    except IsADirectoryError as exc:
+        raise RegistryError(f"{path}: is a directory, expected a CSV file") from exc
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     for row in rows:
         for name in FIELDS:
             row.setdefault(name, "")
@@ -160,8 +174,10 @@ def _check_text(c: _Checker) -> bool:
             c.add(name, f"expected text, got {type(value).__name__}")
             all_text = False
             continue
-        if CONTROL_CHARS.search(value):
-            c.add(name, "contains control characters")
+        bad = CONTROL_CHARS.search(value)
+        if bad:
+            c.add(name, f"contains control character U+{ord(bad.group()):04X} at position "
+                        f"{bad.start()} (invisible or terminal/bidi control; remove it)")
         if len(value) > MAX_TEXT:
             c.add(name, f"longer than {MAX_TEXT} characters ({len(value)})")
     for name in REQUIRED:
@@ -209,8 +225,17 @@ def _check_coordinates(c: _Checker, district: BaseGeometry | None) -> None:
     lon_s, lat_s, wkt_s = r["lon"].strip(), r["lat"].strip(), r["geometry_wkt"].strip()
     if not (lon_s or lat_s or wkt_s):
         return
-    if not r["coord_source"].strip():
+    source = r["coord_source"].strip()
+    if not source:
         c.add("coord_source", "coordinates given without their source")
+    else:
+        low = source.casefold()
+        datum = next((w for w in OFFSET_DATUM_WORDS if w in low), None)
+        if datum and not any(w in low for w in CONVERTED_WORDS):
+            c.add("coord_source",
+                  f"{source!r} names a GCJ-02/BD-09 map ({datum}): its coordinates are offset "
+                  "by several hundred metres; convert them with geo.crs.gcj02_to_wgs84 (BD-09: "
+                  "first to GCJ-02) and say 'converted' in coord_source")
     geom = None
     if wkt_s:
         try:
@@ -220,6 +245,11 @@ def _check_coordinates(c: _Checker, district: BaseGeometry | None) -> None:
             return
         if geom.is_empty:
             c.add("geometry_wkt", "empty geometry")
+            return
+        if geom.geom_type not in ("Point", "LineString", "Polygon", "MultiPoint",
+                                  "MultiLineString", "MultiPolygon"):
+            c.add("geometry_wkt", f"{geom.geom_type} is not allowed (use a Point, LineString, "
+                                  "Polygon or their Multi forms)")
             return
         if not geom.is_valid:
             from shapely.validation import explain_validity
@@ -267,9 +297,14 @@ def validate_records(
     codes = codes or load_codelists()
     problems: list[Problem] = []
     first_row: dict[str, int] = {}
-    for index, record in enumerate(records, start=2):  # row 1 is the header
+    for index, given in enumerate(records, start=2):  # row 1 is the header
+        if not isinstance(given, dict):
+            problems.append(Problem(index, "", "id", f"expected a record (mapping), got "
+                                                     f"{type(given).__name__}"))
+            continue
+        record = {**dict.fromkeys(FIELDS, ""), **given}  # missing columns read as blank
         c = _Checker(index, record)
-        unknown = sorted(k for k in record if k not in FIELDS)
+        unknown = sorted((k for k in record if k not in FIELDS), key=str)
         for name in unknown:
             c.add(str(name), "unknown column")
         if _check_text(c):
