@@ -207,7 +207,8 @@ def town_layer(
         code = str(props.get("code", ""))
         name = props.get("name_zh") if tr.lang == "zh" else props.get("name_en")
         style = {"color": TOWN_COLOR, "weight": 1.2, "opacity": 0.8, "fillColor": TOWN_COLOR,
-                 "fillOpacity": 0.02, "dashArray": "4 4" if modelled else None}
+                 "fillOpacity": 0.02, "dashArray": "4 4" if modelled else None,
+                 "className": "gy-town"}
         if highlight and code == highlight:
             style.update(color=HIGHLIGHT_COLOR, weight=4, opacity=1.0, fillOpacity=0.08,
                          fillColor=HIGHLIGHT_COLOR)

@@ -69,7 +69,8 @@ def feature_style(color: str, stage: str, dash: str, precision: int, kind: str) 
     approx = is_approximate(precision)
     stroke = CANCELLED_COLOR if stage == "cancelled" else color
     opacity = STAGE_OPACITY.get(stage, 0.6)
-    style: dict = {"color": stroke, "opacity": opacity, "dashArray": dash or None}
+    style: dict = {"color": stroke, "opacity": opacity, "dashArray": dash or None,
+                   "className": f"gy-p gy-{kind}"}
     if kind == "point":
         style.update(
             radius=POINT_RADIUS.get(int(precision), 9),

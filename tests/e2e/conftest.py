@@ -1,0 +1,166 @@
+"""End-to-end fixtures: a real `streamlit run` on the fixture data and Debian's Chromium.
+
+Every request that does not go to the local server is aborted and recorded, so a test can
+assert that the app attempted zero external requests. Playwright never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "app_data"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+IDLE_S = 4  # shortened kiosk idle timeout for the test server
+LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:",
+         "blob:", "about:")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed (make browser)")
+    subprocess.run([sys.executable, "-m", "layers.assets"], cwd=ROOT, check=True,
+                   capture_output=True)
+    port = _free_port()
+    env = dict(os.environ, GAOYAO_DATA_DIR=str(FIXTURES), GAOYAO_KIOSK_IDLE_S=str(IDLE_S))
+    env.pop("GAOYAO_KIOSK", None)
+    env.pop("TIANDITU_KEY", None)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "e2e-streamlit.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+         "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("streamlit did not start; see tests/artifacts/e2e-streamlit.log")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield b
+        b.close()
+
+
+class Session:
+    """A page plus what it tried to fetch from outside and any dialogs it opened."""
+
+    def __init__(self, browser, base: str) -> None:
+        self.base = base
+        self.external: list[str] = []
+        self.dialogs: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1100},
+                                           locale="zh-CN")
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("dialog", self._dialog)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(LOCAL):
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, query: str = "") -> None:
+        self.page.goto(self.base + "/" + query)
+        self.map_frame().locator(".leaflet-container").wait_for(timeout=30_000)
+        self.wait_features()
+
+    def map_frame(self):
+        return self.page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+
+    def frame(self):
+        for f in self.page.frames:
+            if "st_folium" in f.url or "streamlit_folium" in f.url:
+                return f
+        raise AssertionError("no st_folium frame")
+
+    def wait_features(self, timeout_ms: int = 20_000) -> None:
+        self.map_frame().locator("#gy-legend").wait_for(timeout=timeout_ms)
+        self.page.wait_for_timeout(600)
+
+    def drawn(self) -> int:
+        """Project features drawn in the map: SVG paths/markers plus cluster icons."""
+        fr = self.map_frame()
+        return fr.locator(".gy-p").count() + fr.locator(".gy-cluster").count()
+
+    def data_features(self) -> int:
+        """Project features handed to Leaflet (counted inside the map's JS)."""
+        return self.frame().evaluate(
+            """() => {
+                let n = 0;
+                const seen = new Set();
+                const walk = (l) => {
+                    if (seen.has(l)) return; seen.add(l);
+                    if (l.feature && l.feature.properties && l.feature.properties.pid) n++;
+                    if (l.getLayers) l.getLayers().forEach(walk);
+                };
+                (window.feature_group || []).filter((fg) => window.map.hasLayer(fg))
+                    .forEach(walk);
+                return n;
+            }"""
+        )
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def session(browser, server):
+    s = Session(browser, server)
+    yield s
+    s.close()
