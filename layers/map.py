@@ -262,8 +262,8 @@ def bounds_of(gdf: gpd.GeoDataFrame) -> list[list[float]]:
     return [[miny, minx], [maxy, maxx]]
 
 
-def zoom_for_bounds(bounds: Sequence[Sequence[float]], width_px: int = 900,
-                    height_px: int = 620, padding_px: int = 30) -> int:
+def zoom_for_bounds(bounds: Sequence[Sequence[float]], width_px: int = 720,
+                    height_px: int = 560, padding_px: int = 30) -> int:
     """Largest Web-Mercator zoom (<= 16) at which `bounds` (lat/lon) fit the map size."""
     (s, w), (n, e) = bounds
 
@@ -298,7 +298,7 @@ _CSS = f"""
 .gy-cluster div {{ width: 34px; height: 34px; border-radius: 17px; color: #fff;
   font-weight: 700; line-height: 34px; text-align: center; border: 2px solid #fff;
   box-shadow: 0 0 3px rgba(0,0,0,.5); }}
-.gy-legend {{ position: absolute; z-index: 1000; bottom: 22px; left: 10px; max-height: 70%;
+.gy-legend {{ position: absolute; z-index: 1000; bottom: 22px; left: 10px; max-height: 55%;
   overflow: auto; background: rgba(255,255,255,.93); padding: 6px 9px; border-radius: 6px;
   box-shadow: 0 1px 4px rgba(0,0,0,.35); font-size: 12px; line-height: 1.45; max-width: 270px; }}
 .gy-legend svg {{ vertical-align: middle; margin-right: 4px; }}

@@ -31,6 +31,7 @@ def test_map_renders_offline_with_features(session):
 def test_filter_changes_drawn_features(session):
     session.open()
     before_data, before_drawn = session.data_features(), session.drawn()
+    session.frame().evaluate("() => { window.__gyMounted = 1; }")
     box = session.page.get_by_placeholder(re.compile("例如"))
     box.fill("港")
     box.press("Enter")
@@ -42,6 +43,8 @@ def test_filter_changes_drawn_features(session):
     assert session.drawn() < before_drawn
     assert before_data == 13
     assert "q=" in session.page.url
+    # the map was not re-mounted: only the project layers were swapped
+    assert session.frame().evaluate("() => window.__gyMounted") == 1
     session.shot("e2e-filtered")
     assert session.external == []
 
