@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -251,7 +252,8 @@ def kiosk_idle_timer(home_query: str, seconds: int) -> None:
     )
 
 
-def download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:
+def download(label: str, data: str | bytes | Callable[[], str | bytes], file_name: str,
+             mime: str, key: str) -> None:
     st.download_button(label, data=data, file_name=file_name, mime=mime, key=key)
 
 
@@ -451,22 +453,27 @@ def main() -> None:
     if not kiosk:
         with tabs[2]:
             st.caption(tr("export.note", n=len(filtered)))
-            download(tr("export.geojson"), gf.to_geojson(filtered), "gaoyao-projects.geojson",
-                     "application/geo+json", "w_dl_geojson")
-            download(tr("export.csv"), gf.to_csv(filtered), "gaoyao-projects.csv", "text/csv",
-                     "w_dl_csv")
+            # exports are generated only when a button is clicked (callables)
+            subset = filtered.copy()
+            download(tr("export.geojson"), lambda: gf.to_geojson(subset),
+                     "gaoyao-projects.geojson", "application/geo+json", "w_dl_geojson")
+            download(tr("export.csv"), lambda: gf.to_csv(subset), "gaoyao-projects.csv",
+                     "text/csv", "w_dl_csv")
             try:
                 from geo.oc4ids import export_records
             except ImportError:
                 export_records = None
             if export_records is not None:
-                try:
-                    package = json.dumps(export_records(filtered), ensure_ascii=False, indent=1)
-                except Exception as exc:  # the exporter must not take the app down
-                    st.warning(f"OC4IDS: {type(exc).__name__}")
-                else:
-                    download(tr("export.oc4ids"), package, "gaoyao-projects-oc4ids.json",
-                             "application/json", "w_dl_oc4ids")
+
+                def oc4ids() -> str:
+                    try:
+                        package = export_records(subset)
+                    except Exception as exc:  # the exporter must not take the app down
+                        package = {"error": f"OC4IDS export failed: {type(exc).__name__}"}
+                    return json.dumps(package, ensure_ascii=False, indent=1)
+
+                download(tr("export.oc4ids"), oc4ids, "gaoyao-projects-oc4ids.json",
+                         "application/json", "w_dl_oc4ids")
 
     if kiosk:
         home = "" if kiosk_forced() else "?mode=kiosk"

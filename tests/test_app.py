@@ -128,6 +128,7 @@ def test_exports_present_in_normal_mode(app):
     at = app()
     labels = [b.label for b in at.get("download_button")]
     assert "下载 GeoJSON" in labels and "下载 CSV" in labels
+    assert "下载 OC4IDS JSON" in labels  # geo.oc4ids is importable
 
 
 def test_kiosk_hides_export(app):
