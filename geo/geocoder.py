@@ -367,9 +367,10 @@ def _range(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
                              f"{'/'.join(missing)} not in the gazetteer (may lie outside the "
                              "district)")
     a, b = ends
-    if a.id == b.id:
+    start, end = (round(a.lon, 6), round(a.lat, 6)), (round(b.lon, 6), round(b.lat, 6))
+    if a.id == b.id or start == end:  # same place or two names drawn at one point: no line
         return None
-    line = LineString([(round(a.lon, 6), round(a.lat, 6)), (round(b.lon, 6), round(b.lat, 6))])
+    line = LineString([start, end])
     return GeocodeResult(line, 5, "schematic_line", matched,
                          f"schematic: straight line {a.name_zh} -> {b.name_zh}; alignment unknown")
 

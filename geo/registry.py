@@ -307,12 +307,15 @@ def validate_records(
         unknown = sorted((k for k in record if k not in FIELDS), key=str)
         for name in unknown:
             c.add(str(name), "unknown column")
-        if _check_text(c):
-            _check_codes(c, codes)
-            _check_numbers(c)
-            _check_coordinates(c, district)
-            if plan_text is not None:
-                _check_plan(c, plan_text)
+        _check_text(c)
+        # the other checks see non-text values (already reported) as blank, so that one wrong
+        # type does not hide the problems of the other fields
+        c.record = {k: (v if isinstance(v, str) else "") for k, v in record.items()}
+        _check_codes(c, codes)
+        _check_numbers(c)
+        _check_coordinates(c, district)
+        if plan_text is not None:
+            _check_plan(c, plan_text)
         if c.record_id and isinstance(record.get("id"), str):
             if c.record_id in first_row:
                 c.add("id", f"duplicate id (first used on row {first_row[c.record_id]})")
