@@ -365,7 +365,8 @@ def to_geojson(projects: gpd.GeoDataFrame) -> str:
 
 
 def to_csv(projects: gpd.GeoDataFrame) -> str:
-    """CSV of `projects`' properties plus ``geometry_wkt`` (EPSG:4326, lon/lat)."""
+    """CSV of `projects`' properties plus ``wkt_wgs84``: the drawn geometry as WKT (EPSG:4326,
+    lon/lat). (The registry's own ``geometry_wkt`` column, if present, is kept as it is.)"""
     df = pd.DataFrame(projects.drop(columns="geometry"))
-    df["geometry_wkt"] = projects.geometry.map(lambda g: "" if g is None else g.wkt)
+    df["wkt_wgs84"] = projects.geometry.map(lambda g: "" if g is None else g.wkt)
     return df.to_csv(index=False)

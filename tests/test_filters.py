@@ -165,6 +165,6 @@ def test_exports(projects):
     lon, lat = data["features"][0]["geometry"]["coordinates"]
     assert 112 < lon < 113 and 22.8 < lat < 23.5
     csv_text = gf.to_csv(ports)
-    assert csv_text.splitlines()[0].count("geometry_wkt") == 1
+    assert csv_text.splitlines()[0].count("wkt_wgs84") == 1
     assert len(csv_text.strip().splitlines()) == 3
     assert "POINT (112.452 23.052)" in csv_text
