@@ -36,6 +36,7 @@ from layers.map import (
     build_map,
     center_of,
     for_display,
+    project_features,
     project_layers,
     town_highlight,
     zoom_for_bounds,
@@ -94,6 +95,15 @@ def load_layer_cached(path: str, mtime: float) -> gpd.GeoDataFrame | None:
     if mtime < 0:
         return None
     return gf.load_layer(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def features_cached(path: str, mtime: float, lang: str, basemap_key: str) -> dict:
+    """Drawable features of every project for one language and basemap (see
+    layers.map.project_features); filtering then only picks ids."""
+    projects = load_projects_cached(path, mtime)
+    return project_features(projects, codelists_cached(), I18n(i18n_table(), lang),
+                            get_basemap(basemap_key))
 
 
 @st.cache_resource(show_spinner=False)
@@ -381,7 +391,9 @@ def main() -> None:
     base = build_map(district, towns, river, codelists, tr, basemap,
                      api_key=api_keys().get(basemap.needs_key, ""),
                      legend_categories=legend_cats)
-    groups = project_layers(filtered, codelists, tr, basemap)
+    proj_path = data_dir() / "projects.geojson"
+    features = features_cached(str(proj_path), _mtime(proj_path), tr.lang, basemap.key)
+    groups = project_layers(filtered, codelists, tr, basemap, features=features)
     frame = district if district is not None else towns
     if state.town and towns is not None:
         groups.append(town_highlight(towns, state.town, basemap))

@@ -117,50 +117,71 @@ def _layer_name(color: str, label: str) -> str:
     return f'<span style="color:{color}">&#9679;</span> {esc(label)}'
 
 
+def project_features(
+    projects: gpd.GeoDataFrame, codelists: Codelists, tr: I18n, basemap: Basemap
+) -> dict[str, list[dict]]:
+    """GeoJSON features to draw for each project id (EPSG:4326 in; coordinates in the basemap's
+    datum, rounded): one per part of a GeometryCollection, with ``pid``, ``style``, and escaped
+    ``tip``/``pop`` properties. Projects without geometry get no entry. Pure data, so the app
+    can cache it per language and basemap and reuse it for every filter combination."""
+    shown = for_display(projects[projects.geometry.notna() & ~projects.geometry.is_empty],
+                        basemap)
+    out: dict[str, list[dict]] = {}
+    for row in shown.itertuples(index=False):
+        props = row._asdict()
+        geom = props.pop("geometry")
+        color = category_color(codelists, props.get("category", ""))
+        stage, dash = status_stage(codelists, props.get("status", ""))
+        tip = tooltip_html(props, codelists, tr.lang)
+        pop = popup_html(props, codelists, tr)
+        parts = geom.geoms if geom.geom_type == "GeometryCollection" else [geom]
+        feats = []
+        for part in parts:
+            if part.is_empty:
+                continue
+            kind = drawn_kind(part.geom_type)
+            feats.append(_feature(part, {
+                "pid": props.get("id", ""),
+                "style": feature_style(color, stage, dash, int(props.get("precision", 9)), kind),
+                "tip": tip,
+                "pop": pop,
+            }))
+        out[str(props.get("id", ""))] = feats
+    return out
+
+
 def project_layers(
     projects: gpd.GeoDataFrame,
     codelists: Codelists,
     tr: I18n,
     basemap: Basemap,
     cluster: bool = True,
+    features: dict[str, list[dict]] | None = None,
 ) -> list[folium.FeatureGroup]:
     """One FeatureGroup per category present in `projects` (EPSG:4326), in codelist order.
 
     Points become CircleMarkers (clustered per category when `cluster`), lines and areas
     GeoJSON paths; each carries its style (`layers.style.feature_style`) and escaped tooltip/
-    popup HTML as properties. Features without geometry are skipped."""
-    shown = for_display(projects[projects.geometry.notna() & ~projects.geometry.is_empty],
-                        basemap)
-    order = [c for c in codelists.categories.index if c in set(shown["category"])]
-    order += sorted(set(shown["category"]) - set(order))
+    popup HTML as properties. Features without geometry are skipped. `features` is an optional
+    precomputed `project_features` result (for the same `tr` and `basemap`)."""
+    if features is None:
+        features = project_features(projects, codelists, tr, basemap)
+    located = projects[projects["id"].astype(str).isin(features.keys())]
+    cats = set(located["category"])
+    order = [c for c in codelists.categories.index if c in cats]
+    order += sorted(cats - set(order))
     groups = []
     for cat in order:
-        subset = shown[shown["category"] == cat]
+        ids = located.loc[located["category"] == cat, "id"].astype(str)
         color = category_color(codelists, cat)
         label = (codelists.categories.at[cat, f"label_{tr.lang}"]
                  if cat in codelists.categories.index else cat)
         points, shapes = [], []
-        for row in subset.itertuples(index=False):
-            props = row._asdict()
-            geom = props.pop("geometry")
-            stage, dash = status_stage(codelists, props.get("status", ""))
-            tip = tooltip_html(props, codelists, tr.lang)
-            pop = popup_html(props, codelists, tr)
-            parts = geom.geoms if geom.geom_type == "GeometryCollection" else [geom]
-            for part in parts:
-                if part.is_empty:
-                    continue
-                kind = drawn_kind(part.geom_type)
-                feat = _feature(part, {
-                    "pid": props.get("id", ""),
-                    "style": feature_style(color, stage, dash, int(props.get("precision", 9)),
-                                           kind),
-                    "tip": tip,
-                    "pop": pop,
-                })
-                (points if kind == "point" else shapes).append(feat)
-        fg = folium.FeatureGroup(name=_layer_name(color, f"{label} ({len(subset)})"),
-                                 show=True)
+        for pid in ids:
+            for feat in features[pid]:
+                is_point = "Point" in feat["geometry"]["type"]
+                (points if is_point else shapes).append(feat)
+        fg = folium.FeatureGroup(name=_layer_name(color, f"{label} ({len(ids)})"), show=True)
         # areas under lines; the style comes from each feature's properties.style
         shapes.sort(key=lambda f: 0 if "Polygon" in f["geometry"]["type"] else 1)
         if shapes:
@@ -448,6 +469,7 @@ __all__ = [
     "geojson_payload",
     "legend_html",
     "outline_layer",
+    "project_features",
     "project_layers",
     "render_html",
     "town_highlight",

@@ -269,3 +269,17 @@ def test_legend_mentions_modelled_and_escapes(data):
     assert "Proposed (dashed, lighter)" in html
     official = lm.legend_html(data["codelists"], tr, ["port"], False, NONE)
     assert "MODELLED" not in official
+
+
+def test_precomputed_features_reused_for_a_filtered_subset(data):
+    tr = translator("zh")
+    feats = lm.project_features(data["projects"], data["codelists"], tr, NONE)
+    assert len(feats) == 13 and "heritage-unknown" not in feats
+    ports = gf.filter_projects(data["projects"], categories=["port", "road"])
+    groups = lm.project_layers(ports, data["codelists"], tr, NONE, features=feats)
+    assert len(groups) == 2
+    assert sorted(f["properties"]["pid"] for f in features_of(groups)) == [
+        "port-gaoyao-berths", "port-jinli-new", "road-nanan-jinli"]
+    direct = lm.project_layers(ports, data["codelists"], tr, NONE)
+    assert [f["properties"] for f in features_of(direct)] == [
+        f["properties"] for f in features_of(groups)]
