@@ -13,6 +13,7 @@ The URL query string carries the view (see docs/app.md); unknown values fall bac
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -106,6 +107,34 @@ def features_cached(path: str, mtime: float, lang: str, basemap_key: str) -> dic
                             get_basemap(basemap_key))
 
 
+@st.cache_data(show_spinner=False)
+def load_repo_towns(stamp: tuple) -> tuple[gpd.GeoDataFrame | None, str]:
+    """Towns for the repository's data dir through geo.boundaries (official file preferred
+    when configured). A broken official file falls back to the modelled towns with a notice.
+    `stamp` (paths and mtimes) only keys the cache."""
+    import geo.boundaries as gb
+
+    try:
+        return gb.load_towns(), ""
+    except gb.BoundaryError as exc:
+        notice = str(exc)
+    try:
+        return gb.load_modelled_towns(), notice
+    except (gb.BoundaryError, OSError) as exc:
+        return None, f"{notice}; {exc}"
+
+
+def towns_stamp() -> tuple:
+    import geo.boundaries as gb
+
+    try:
+        official = gb.official_towns_path()
+    except gb.BoundaryError as exc:
+        return ("error", str(exc))
+    paths = [gb.TOWNS_PATH] + ([official] if official else [])
+    return tuple((str(p), _mtime(Path(p))) for p in paths)
+
+
 @st.cache_resource(show_spinner=False)
 def codelists_cached() -> gf.Codelists:
     return gf.load_codelists(ROOT / "data" / "codelists")
@@ -124,16 +153,21 @@ def ensure_assets() -> list[str]:
 
 
 def load_all() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None,
-                        gpd.GeoDataFrame | None]:
+                        gpd.GeoDataFrame | None, str]:
+    """projects, towns, district, river (EPSG:4326) and a notice about the town boundaries."""
     d = data_dir()
     proj = d / "projects.geojson"
     layers = [d / "boundaries" / n for n in ("towns.geojson", "district.geojson",
                                              "xijiang.geojson")]
     projects = load_projects_cached(str(proj), _mtime(proj))
     towns, district, river = (load_layer_cached(str(p), _mtime(p)) for p in layers)
+    notice = ""
+    if d.resolve() == (ROOT / "data").resolve():
+        with contextlib.suppress(ImportError):  # without geo.boundaries: the plain file
+            towns, notice = load_repo_towns(towns_stamp())
     if towns is not None and "code" in towns.columns:
         towns = towns.assign(code=towns["code"].astype(str))
-    return projects, towns, district, river
+    return projects, towns, district, river, notice
 
 
 # --------------------------------------------------------------------------- state
@@ -305,7 +339,7 @@ def main() -> None:
     codelists = codelists_cached()
     ensure_assets()
     try:
-        projects, towns, district, river = load_all()
+        projects, towns, district, river, towns_notice = load_all()
     except gf.DataFileError as exc:
         st.error(f"{I18n(table, 'zh')('err.data')} / {I18n(table, 'en')('err.data')}: {exc}")
         st.stop()
@@ -380,6 +414,8 @@ def main() -> None:
         (towns.get("boundary_source", pd.Series(dtype=str)) != "official").any())
     if modelled:
         st.warning(tr("note.modelled"), icon="⚠️")
+    if towns_notice and not kiosk:
+        st.info(f"{tr('note.official_failed')}: {towns_notice}")
 
     # ---- town view selector
     st.selectbox(tr("town.choose"), ["", *town_names], key=W["town"],

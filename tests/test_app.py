@@ -183,3 +183,30 @@ def test_every_ui_label_is_translated():
     assert translator("en")("map.caption", n=3, total=4).startswith("The map shows 3")
     assert translator("xx")("app.title") == table["app.title"]["zh"]
     assert translator("en")("no.such.key") == "⟦no.such.key⟧"
+
+
+REAL = ROOT / "data" / "projects.geojson"
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="data/projects.geojson not built")
+def test_runs_on_the_committed_data(monkeypatch):
+    import json
+
+    monkeypatch.delenv("GAOYAO_DATA_DIR", raising=False)
+    monkeypatch.delenv("GAOYAO_OFFICIAL_TOWNS", raising=False)
+    n = len(json.loads(REAL.read_text(encoding="utf-8"))["features"])
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert metric(at, "项目总数") == str(n)
+    assert len(at.selectbox(key="w_view").options) == 18  # whole district + 17 towns
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="data/projects.geojson not built")
+def test_broken_official_towns_fall_back_with_notice(monkeypatch, tmp_path):
+    monkeypatch.delenv("GAOYAO_DATA_DIR", raising=False)
+    monkeypatch.setenv("GAOYAO_OFFICIAL_TOWNS", str(tmp_path / "missing.gpkg"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("missing.gpkg" in i.value for i in at.info)
+    assert any("模拟边界" in w.value for w in at.warning)
+    assert len(at.selectbox(key="w_view").options) == 18
