@@ -108,14 +108,30 @@ def _read(path: Path) -> gpd.GeoDataFrame:
     return to_wgs84(gdf)
 
 
+def _require_geoms(gdf: gpd.GeoDataFrame, path: Path, types: tuple[str, ...]) -> None:
+    """At least one feature, and every geometry present, non-empty and of one of ``types``."""
+    if len(gdf) == 0:
+        raise BoundaryError(f"{path}: no features")
+    for idx, geom in zip(gdf.index, gdf.geometry, strict=True):
+        if geom is None or geom.is_empty or geom.geom_type not in types:
+            kind = "empty" if geom is None or geom.is_empty else geom.geom_type
+            raise BoundaryError(f"{path}: feature {idx} is {kind}, expected {'/'.join(types)}")
+
+
 def load_district(path: Path | str | None = None) -> gpd.GeoDataFrame:
     """District outline (1 feature), EPSG:4326. Default: data/boundaries/district.geojson."""
-    return _read(Path(path) if path else DISTRICT_PATH)
+    p = Path(path) if path else DISTRICT_PATH
+    gdf = _read(p)
+    _require_geoms(gdf, p, ("Polygon", "MultiPolygon"))
+    return gdf
 
 
 def load_river(path: Path | str | None = None) -> gpd.GeoDataFrame:
     """Xi River (西江) centre line, EPSG:4326. Default: data/boundaries/xijiang.geojson."""
-    return _read(Path(path) if path else RIVER_PATH)
+    p = Path(path) if path else RIVER_PATH
+    gdf = _read(p)
+    _require_geoms(gdf, p, ("LineString", "MultiLineString"))
+    return gdf
 
 
 def load_modelled_towns(path: Path | str | None = None) -> gpd.GeoDataFrame:
@@ -131,6 +147,7 @@ def load_modelled_towns(path: Path | str | None = None) -> gpd.GeoDataFrame:
     gdf["code"] = gdf["code"].astype(str)
     if sorted(gdf["code"]) != sorted(TOWN_UNITS):
         raise BoundaryError(f"{p}: codes {sorted(gdf['code'])} are not the 17 units")
+    _require_geoms(gdf, p, ("Polygon", "MultiPolygon"))
     gdf = gdf.sort_values("code").reset_index(drop=True)
     return gdf[[*TOWN_COLUMNS, "geometry"]]
 

@@ -54,9 +54,11 @@ _ASCII_RE = re.compile(r"^[\x00-\x7f]+$")
 class GazetteerError(ValueError):
     """Invalid gazetteer data; ``errors`` lists each problem as ``row <n> (id=..) <col>: msg``."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[str], path: str | Path | None = None):
         self.errors = list(errors)
-        head = f"{len(errors)} gazetteer error(s):\n  " + "\n  ".join(errors[:50])
+        self.path = path
+        where = f"{path}: " if path is not None else ""
+        head = f"{where}{len(errors)} gazetteer error(s):\n  " + "\n  ".join(errors[:50])
         super().__init__(head)
 
 
@@ -289,22 +291,35 @@ def validate_places(
 
 
 def read_rows(path: str | Path) -> list[dict[str, str]]:
-    """Raw csv rows (UTF-8); raises GazetteerError when columns are missing."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise GazetteerError([f"row 1 (header) {c}: column missing" for c in missing])
-        return list(reader)
+    """Raw csv rows (UTF-8, BOM tolerated); raises GazetteerError when columns are missing or
+    the file cannot be read (missing, a directory, not UTF-8, not CSV), naming the file."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise GazetteerError([f"row 1 (header) {c}: column missing" for c in missing])
+            return list(reader)
+    except UnicodeDecodeError as exc:
+        raise GazetteerError([f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})"]
+                             ) from exc
+    except csv.Error as exc:
+        raise GazetteerError([f"{path}: not a valid CSV file ({exc})"]) from exc
+    except OSError as exc:
+        raise GazetteerError([f"{path}: cannot be read ({exc.strerror or exc})"]) from exc
 
 
 def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
     """Load and validate ``data/gazetteer.csv`` (or ``path``); raises GazetteerError."""
-    rows = read_rows(path or DEFAULT_PATH)
+    source = path or DEFAULT_PATH
+    try:
+        rows = read_rows(source)
+    except GazetteerError as exc:
+        raise GazetteerError(exc.errors, path=source) from exc
     places, errors = _parse_rows(rows)
     errors += validate_places(places)
     if errors:
-        raise GazetteerError(errors)
+        raise GazetteerError(errors, path=source)
     return Gazetteer(places)
 
 

@@ -144,14 +144,30 @@ def export_main(args: argparse.Namespace) -> int:
     source = Path(getattr(args, "built", None) or DEFAULT_BUILT)
     try:
         features = json.loads(source.read_text(encoding="utf-8"))["features"]
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"error: {source}: cannot read the built projects ({exc}); run "
               "`python -m geo build` first", file=sys.stderr)
         return 1
+    if not isinstance(features, list):
+        print(f"error: {source}: 'features' is not a list", file=sys.stderr)
+        return 1
+    for index, feature in enumerate(features):
+        try:
+            project_record(feature)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            fid = feature.get("id") if isinstance(feature, dict) else None
+            print(f"error: {source}: feature {index} (id {fid!r}) is not a built project "
+                  f"({type(exc).__name__}: {exc}); rebuild with `python -m geo build`",
+                  file=sys.stderr)
+            return 1
     package = export_records(features)
     out = Path(args.oc4ids)
     from geo.build import write_atomically
 
-    write_atomically({out: json.dumps(package, ensure_ascii=False, indent=1) + "\n"})
+    try:
+        write_atomically({out: json.dumps(package, ensure_ascii=False, indent=1) + "\n"})
+    except OSError as exc:
+        print(f"error: {out}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+        return 1
     print(f"wrote {len(package['projects'])} OC4IDS projects to {out}")
     return 0
