@@ -41,6 +41,7 @@ from layers.style import (
 )
 
 DISPLAY_DECIMALS = 6
+ZOOM_SNAP = 0.25
 BACKGROUND = "#eef0ea"
 TOWN_COLOR = "#555555"
 HIGHLIGHT_COLOR = "#ffb300"
@@ -283,9 +284,10 @@ def bounds_of(gdf: gpd.GeoDataFrame) -> list[list[float]]:
     return [[miny, minx], [maxy, maxx]]
 
 
-def zoom_for_bounds(bounds: Sequence[Sequence[float]], width_px: int = 720,
-                    height_px: int = 560, padding_px: int = 30) -> int:
-    """Largest Web-Mercator zoom (<= 16) at which `bounds` (lat/lon) fit the map size."""
+def zoom_for_bounds(bounds: Sequence[Sequence[float]], width_px: int = 760,
+                    height_px: int = 600, padding_px: int = 20) -> float:
+    """Largest Web-Mercator zoom (a multiple of `ZOOM_SNAP`, <= 16) at which `bounds`
+    (lat/lon) fit a map of the given size in pixels."""
     (s, w), (n, e) = bounds
 
     def merc_y(lat: float) -> float:
@@ -296,7 +298,8 @@ def zoom_for_bounds(bounds: Sequence[Sequence[float]], width_px: int = 720,
     dy = max(abs(merc_y(n) - merc_y(s)), 1e-9)
     zx = math.log2((width_px - 2 * padding_px) / 256.0 / dx)
     zy = math.log2((height_px - 2 * padding_px) / 256.0 / dy)
-    return int(max(1, min(16, math.floor(min(zx, zy)))))
+    z = math.floor(min(zx, zy) / ZOOM_SNAP) * ZOOM_SNAP
+    return float(max(1.0, min(16.0, z)))
 
 
 def center_of(bounds: Sequence[Sequence[float]]) -> tuple[float, float]:
@@ -319,7 +322,7 @@ _CSS = f"""
 .gy-cluster div {{ width: 34px; height: 34px; border-radius: 17px; color: #fff;
   font-weight: 700; line-height: 34px; text-align: center; border: 2px solid #fff;
   box-shadow: 0 0 3px rgba(0,0,0,.5); }}
-.gy-legend {{ position: absolute; z-index: 1000; bottom: 22px; left: 10px; max-height: 55%;
+.gy-legend {{ position: absolute; z-index: 1000; top: 10px; right: 10px; max-height: 60%;
   overflow: auto; background: rgba(255,255,255,.93); padding: 6px 9px; border-radius: 6px;
   box-shadow: 0 1px 4px rgba(0,0,0,.35); font-size: 12px; line-height: 1.45; max-width: 270px; }}
 .gy-legend svg {{ vertical-align: middle; margin-right: 4px; }}
@@ -412,7 +415,7 @@ def build_map(
     filtering never rebuilds the base map."""
     m = LocalMap(location=[23.05, 112.45], zoom_start=10, tiles=None, control_scale=True,
                  prefer_canvas=False, zoom_control=True, maxZoom=basemap.max_zoom,
-                 minZoom=6)
+                 minZoom=6, zoomSnap=ZOOM_SNAP, zoomDelta=0.5)
     for i, tiles in enumerate(basemap.tile_urls(api_key)):
         folium.TileLayer(tiles=tiles, attr=basemap.attribution, name=basemap.label(tr.lang),
                          subdomains=basemap.subdomains, max_zoom=basemap.max_zoom,
