@@ -37,6 +37,8 @@ FLOAT_FIELDS = ("capacity", "voltage_kv", "length_km_stated", "area_km2_stated")
 QUANTITY_FIELDS = ("berths", "berth_dwt", "capacity", "capacity_unit", "voltage_kv",
                    "length_km_stated", "area_km2_stated", "units")
 FIELDS = (*TEXT_FIELDS, *COORD_FIELDS, *QUANTITY_FIELDS, "notes")
+FORMULA_CHECKED = tuple(n for n in FIELDS
+                        if n not in (*INT_FIELDS, *FLOAT_FIELDS, "lon", "lat", "geometry_wkt"))
 REQUIRED = ("id", "title_zh", "title_en", "description", "category", "sector", "status",
             "status_zh", "status_as_of", "plan_ref", "evidence", "location_text", "geometry_kind")
 GEOMETRY_KINDS = ("point", "line", "area")
@@ -52,6 +54,8 @@ MAX_TEXT = 2000
 # C0/C1 control characters except TAB, LF, CR, and the bidi embeddings/overrides/isolates
 # (U+202A-U+202E, U+2066-U+2069) that make displayed text differ from stored text.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Text cells may not start with these (spreadsheet formula / CSV injection).
+FORMULA_PREFIXES = ("=", "+", "@")
 #: Words in ``coord_source`` that mean the coordinates came from a GCJ-02 (or BD-09) map.
 OFFSET_DATUM_WORDS = ("amap", "autonavi", "gaode", "高德", "gcj", "火星", "tencent", "腾讯",
                       "baidu", "百度", "bd-09", "bd09")
@@ -180,6 +184,9 @@ def _check_text(c: _Checker) -> bool:
                         f"{bad.start()} (invisible or terminal/bidi control; remove it)")
         if len(value) > MAX_TEXT:
             c.add(name, f"longer than {MAX_TEXT} characters ({len(value)})")
+        if name in FORMULA_CHECKED and value.lstrip()[:1] in FORMULA_PREFIXES:
+            c.add(name, f"starts with {value.lstrip()[0]!r}: a spreadsheet opening the CSV "
+                        "would run it as a formula (CSV injection); reword the text")
     for name in REQUIRED:
         if not str(c.record.get(name, "")).strip():
             c.add(name, "required field is empty (missing provenance or identity)")
