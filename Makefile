@@ -11,8 +11,9 @@ install:            ## runtime dependencies
 install-dev:        ## runtime + test dependencies
 	$(PIP) install -q -r requirements-dev.txt
 
-browser:            ## Debian's Chromium for the end-to-end tests (Playwright never downloads one)
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+browser:            ## Debian's Chromium (+ a CJK font for screenshots) for the e2e tests; Playwright never downloads one
+	@(test -x /usr/bin/chromium && dpkg -s fonts-wqy-microhei >/dev/null 2>&1) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
 
 assets:             ## copy Leaflet & co. from the installed XStatic packages into static/vendor
 	$(PY) -m layers.assets

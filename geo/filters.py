@@ -7,7 +7,6 @@ and the exports show, so they always agree.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from geo.codelists import REPO_ROOT, read_csv_rows
 
 TEXT_COLUMNS = (
     "id", "title_zh", "title_en", "description", "description_zh", "category", "sector",
@@ -105,20 +104,9 @@ class Codelists:
     precision: pd.DataFrame
 
 
-def read_codelist(path: Path | str, free_text: str = "") -> pd.DataFrame:
-    """A codelist CSV as strings. When a row has more fields than the header (an unquoted comma
-    inside the free-text column `free_text`), the overflow is joined back into that column."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    header, body = rows[0], [r for r in rows[1:] if any(r)]
-    fixed = []
-    for row in body:
-        extra = len(row) - len(header)
-        if extra > 0 and free_text in header:
-            i = header.index(free_text)
-            row = [*row[:i], ",".join(row[i:i + extra + 1]), *row[i + extra + 1:]]
-        fixed.append((row + [""] * len(header))[: len(header)])
-    return pd.DataFrame(fixed, columns=header, dtype=object)
+def read_codelist(path: Path | str) -> pd.DataFrame:
+    """A codelist CSV (``geo.codelists.read_csv_rows``) as a DataFrame of strings."""
+    return pd.DataFrame(read_csv_rows(Path(path)), dtype=object)
 
 
 def load_codelists(directory: Path | str = REPO_ROOT / "data" / "codelists") -> Codelists:
@@ -126,7 +114,7 @@ def load_codelists(directory: Path | str = REPO_ROOT / "data" / "codelists") -> 
     directory = Path(directory)
     cats = read_codelist(directory / "categories.csv").set_index("code")
     status = read_codelist(directory / "status.csv").set_index("code")
-    prec = read_codelist(directory / "precision.csv", free_text="meaning_zh")
+    prec = read_codelist(directory / "precision.csv")
     prec["code"] = prec["code"].astype(int)
     return Codelists(cats, status, prec.set_index("code"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -73,11 +74,15 @@ def _location(props: Mapping[str, Any], geometry: Mapping[str, Any] | None) -> d
     return location
 
 
-def _updated(as_of: str) -> str:
-    """ISO 8601 date-time from ``2021-12`` or ``2021-12-31``."""
-    parts = (as_of or "2021-12").split("-")
-    day = parts[2] if len(parts) > 2 else "01"
-    return f"{parts[0]}-{parts[1]}-{day}T00:00:00Z"
+def _updated(as_of: object) -> str:
+    """ISO 8601 date-time from ``2021-12`` or ``2021-12-31``; anything else -> 2021-12-01.
+
+    The registry validator only lets those two forms through; the fallback keeps an export of
+    unvalidated data (e.g. from the app) schema-valid instead of failing.
+    """
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", str(as_of or "").strip())
+    year, month, day = match.groups() if match else ("2021", "12", "01")
+    return f"{year}-{month}-{day or '01'}T00:00:00Z"
 
 
 def project_record(feature: Mapping[str, Any]) -> dict[str, Any]:
