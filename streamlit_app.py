@@ -406,9 +406,9 @@ def main() -> None:
     # ---- key numbers
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(tr("metric.shown"), figs["projects"])
-    c2.metric(tr("metric.located"), figs["located"])
-    c3.metric(tr("metric.not_located"), figs["not_located"])
-    c4.metric(tr("metric.total"), len(projects))
+    c2.metric(tr("metric.mapped"), figs["mapped"])
+    c3.metric(tr("metric.district_wide"), figs["district_wide"])
+    c4.metric(tr("metric.not_located"), figs["not_located"])
 
     modelled = towns is not None and bool(
         (towns.get("boundary_source", pd.Series(dtype=str)) != "official").any())
@@ -449,7 +449,8 @@ def main() -> None:
         zoom=zoom,
         on_change=on_map_click,
     )
-    st.caption(tr("map.caption", n=figs["located"], total=figs["projects"]))
+    st.caption(tr("map.caption", n=figs["mapped"], total=figs["projects"],
+                  d=figs["district_wide"], u=figs["not_located"]))
 
     # ---- town view
     if state.town and towns is not None:

@@ -66,17 +66,27 @@ def capacities(projects: pd.DataFrame) -> pd.DataFrame:
     return out[cols].sort_values(["category", "capacity_unit"]).reset_index(drop=True)
 
 
+#: precision code of records known only to lie somewhere in the district (not drawn)
+DISTRICT_LEVEL = 4
+
+
 def key_figures(projects: pd.DataFrame) -> dict[str, float]:
     """Headline numbers: ``projects``, ``located`` (with geometry), ``not_located``,
+    ``district_wide`` (precision 4: only "somewhere in the district", not drawn on the map),
+    ``mapped`` (located and not district-wide),
     ``km_roads`` (road + highway), ``km_highway``, ``km_road``, ``km_railway``, ``berths``,
     ``berth_dwt_total``."""
     n = len(projects)
     located = int(projects.geometry.notna().sum()) if n and hasattr(projects, "geometry") else 0
+    district_wide = int((pd.to_numeric(projects["precision"], errors="coerce") == DISTRICT_LEVEL)
+                        .sum()) if n and "precision" in projects else 0
     berths, tonnage = berth_figures(projects)
     return {
         "projects": n,
         "located": located,
         "not_located": n - located,
+        "district_wide": district_wide,
+        "mapped": located - district_wide,
         "km_roads": length_km(projects, ROAD_CATEGORIES),
         "km_highway": length_km(projects, ("highway",)),
         "km_road": length_km(projects, ("road",)),

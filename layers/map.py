@@ -28,6 +28,7 @@ from jinja2 import Template
 
 from geo.filters import Codelists
 from geo.i18n import I18n
+from geo.stats import DISTRICT_LEVEL
 from layers.assets import LocalMap, LocalMarkerCluster
 from layers.basemaps import Basemap
 from layers.style import (
@@ -124,9 +125,15 @@ def project_features(
     """GeoJSON features to draw for each project id (EPSG:4326 in; coordinates in the basemap's
     datum, rounded): one per part of a GeometryCollection, with ``pid``, ``style``, and escaped
     ``tip``/``pop`` properties. Projects without geometry get no entry. Pure data, so the app
-    can cache it per language and basemap and reuse it for every filter combination."""
-    shown = for_display(projects[projects.geometry.notna() & ~projects.geometry.is_empty],
-                        basemap)
+    can cache it per language and basemap and reuse it for every filter combination.
+
+    District-level projects (precision 4) are not drawn: their point only stands for "somewhere
+    in 高要区", and a marker would claim a place. They are counted beside the map and listed
+    in the table."""
+    drawable = projects.geometry.notna() & ~projects.geometry.is_empty
+    if "precision" in projects:
+        drawable &= pd.to_numeric(projects["precision"], errors="coerce") != DISTRICT_LEVEL
+    shown = for_display(projects[drawable], basemap)
     out: dict[str, list[dict]] = {}
     for row in shown.itertuples(index=False):
         props = row._asdict()

@@ -39,7 +39,9 @@ def test_starts_in_chinese_with_all_projects(app):
     at = app()
     assert not at.exception
     assert metric(at, "显示项目") == "14"
-    assert metric(at, "已定位") == "13"
+    assert metric(at, "图上标注") == "11"
+    assert metric(at, "全区性(无具体位置)") == "2"
+    assert metric(at, "未定位") == "1"
     assert at.title[0].value == "高要区“十四五”规划项目地图"
     assert any("模拟边界" in w.value for w in at.warning)
     assert dict(at.query_params) == {}
@@ -180,7 +182,7 @@ def test_every_ui_label_is_translated():
     assert missing == []
     empty = sorted(k for k, row in table.items() if not row["zh"] or not row["en"])
     assert empty == []
-    assert translator("en")("map.caption", n=3, total=4).startswith("The map shows 3")
+    assert translator("en")("map.caption", n=3, total=4, d=1, u=0).startswith("The map shows 3")
     assert translator("xx")("app.title") == table["app.title"]["zh"]
     assert translator("en")("no.such.key") == "⟦no.such.key⟧"
 
@@ -197,7 +199,7 @@ def test_runs_on_the_committed_data(monkeypatch):
     n = len(json.loads(REAL.read_text(encoding="utf-8"))["features"])
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert metric(at, "项目总数") == str(n)
+    assert metric(at, "显示项目") == str(n)
     assert len(at.selectbox(key="w_view").options) == 18  # whole district + 17 towns
 
 

@@ -72,13 +72,16 @@ def test_zoom_and_centre_for_a_town():
 def test_one_group_per_category_and_null_geometry_skipped(data):
     _, groups = build(data)
     names = [g.layer_name for g in groups]
-    assert len(groups) == 12  # 14 projects, 13 categories, heritage has no geometry
+    # 14 projects in 13 categories; heritage has no geometry, and health and railway hold only
+    # district-level projects (precision 4), which are counted beside the map, not drawn
+    assert len(groups) == 10
     assert not any("文物" in n for n in names)
     assert any("港口码头 (2)" in n for n in names)
     feats = features_of(groups)
-    assert len(feats) == 13
+    assert len(feats) == 11
+    drawable = data["projects"].dropna(subset=["geometry"])
     assert {f["properties"]["pid"] for f in feats} == set(
-        data["projects"].dropna(subset=["geometry"])["id"])
+        drawable.loc[drawable["precision"].astype(int) != 4, "id"])
 
 
 def test_coordinates_rounded_to_6dp(data):
@@ -274,7 +277,8 @@ def test_legend_mentions_modelled_and_escapes(data):
 def test_precomputed_features_reused_for_a_filtered_subset(data):
     tr = translator("zh")
     feats = lm.project_features(data["projects"], data["codelists"], tr, NONE)
-    assert len(feats) == 13 and "heritage-unknown" not in feats
+    assert len(feats) == 11 and "heritage-unknown" not in feats
+    assert "hospital-district" not in feats  # district-level: not drawn
     ports = gf.filter_projects(data["projects"], categories=["port", "road"])
     groups = lm.project_layers(ports, data["codelists"], tr, NONE, features=feats)
     assert len(groups) == 2
