@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,17 +69,35 @@ def idle_seconds() -> int:
         return 180
 
 
-def api_keys() -> dict[str, str]:
-    keys = {}
+#: what a tile-provider key may look like (Tianditu keys are 32 hex digits); anything else
+#: (quotes, spaces, markup, a pasted URL) is ignored with a notice instead of reaching a URL
+KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+def api_keys_checked() -> tuple[dict[str, str], str]:
+    """Tile-provider keys from the environment or st.secrets, and a notice ('' when fine).
+    A broken secrets.toml or a malformed key disables that basemap; it never stops the app."""
+    keys, notice = {}, ""
     value = os.environ.get("TIANDITU_KEY", "")
     if not value:
         try:
             value = str(st.secrets.get("TIANDITU_KEY", ""))
-        except Exception:  # no secrets.toml at all
+        except Exception as exc:  # no secrets.toml (fine), or one that does not parse
+            kwargs = getattr(exc, "exec_kwargs", None)
+            error_id = kwargs.get("error_id", "") if isinstance(kwargs, dict) else ""
             value = ""
+            if error_id != "no-secrets-found":
+                notice = "secrets.toml unreadable, ignored"
+    value = value.strip()
+    if value and not KEY_FORMAT.fullmatch(value):
+        value, notice = "", "TIANDITU_KEY: malformed, ignored"
     if value:
         keys["TIANDITU_KEY"] = value
-    return keys
+    return keys, notice
+
+
+def api_keys() -> dict[str, str]:
+    return api_keys_checked()[0]
 
 
 # --------------------------------------------------------------------------- cached data
@@ -341,11 +360,16 @@ def main() -> None:
     try:
         projects, towns, district, river, towns_notice = load_all()
     except gf.DataFileError as exc:
-        st.error(f"{I18n(table, 'zh')('err.data')} / {I18n(table, 'en')('err.data')}: {exc}")
+        detail = "" if early_mode else f": {exc}"  # a public kiosk shows no file paths
+        st.error(f"{I18n(table, 'zh')('err.data')} / {I18n(table, 'en')('err.data')}{detail}")
         st.stop()
     st.session_state["gy_towns"] = towns
 
-    bmaps = available_basemaps(api_keys())
+    keys, key_notice = api_keys_checked()
+    bmaps = available_basemaps(keys)
+    if early_mode or st.session_state.get("gy_mode") == "kiosk":
+        # kiosk: only the offline basemap; no request may leave the machine (docs/app.md)
+        bmaps = [b for b in bmaps if b.offline]
     valid = valid_values(projects, towns, codelists, [b.key for b in bmaps])
     state = init_state(valid)
     kiosk = state.mode == "kiosk"
@@ -416,6 +440,9 @@ def main() -> None:
         st.warning(tr("note.modelled"), icon="⚠️")
     if towns_notice and not kiosk:
         st.info(f"{tr('note.official_failed')}: {towns_notice}")
+    if key_notice and not kiosk:
+        st.info(f"底图密钥不可用,仅提供离线/无密钥底图 / Basemap key unusable, keyed basemaps "
+                f"are off: {key_notice}")
 
     # ---- town view selector
     st.selectbox(tr("town.choose"), ["", *town_names], key=W["town"],

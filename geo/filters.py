@@ -357,4 +357,20 @@ def to_csv(projects: gpd.GeoDataFrame) -> str:
     lon/lat). (The registry's own ``geometry_wkt`` column, if present, is kept as it is.)"""
     df = pd.DataFrame(projects.drop(columns="geometry"))
     df["wkt_wgs84"] = projects.geometry.map(lambda g: "" if g is None else g.wkt)
+    for col in df.columns:
+        if df[col].dtype == object:
+            df[col] = df[col].map(csv_safe)
     return df.to_csv(index=False)
+
+
+#: a spreadsheet treats a cell starting with one of these as a formula (CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """`value` with a leading ``'`` when it is text a spreadsheet would run as a formula
+    (starts with ``= + - @``, TAB or CR, also after leading spaces); other values unchanged.
+    Numbers stay numbers, so a negative quantity is not touched."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_START):
+        return "'" + value
+    return value
