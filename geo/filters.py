@@ -358,7 +358,7 @@ def to_csv(projects: gpd.GeoDataFrame) -> str:
     df = pd.DataFrame(projects.drop(columns="geometry"))
     df["wkt_wgs84"] = projects.geometry.map(lambda g: "" if g is None else g.wkt)
     for col in df.columns:
-        if df[col].dtype == object:
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
             df[col] = df[col].map(csv_safe)
     return df.to_csv(index=False)
 

@@ -1,0 +1,350 @@
+"""Kiosk lock-down and untrusted input, without a browser (AppTest + the pure renderers).
+
+* the shipped Streamlit config (no telemetry, no developer menu, no error details);
+* kiosk mode -- by URL and forced by GAOYAO_KIOSK=1, which the URL cannot undo: no exports,
+  no download, only the offline basemap (even with a Tianditu key and ``base=osm``), no file
+  paths in error messages;
+* hostile query strings (XSS, path traversal, huge and repeated values) fall back to defaults,
+  inject no HTML and touch no file;
+* every accepted hostile payload (tests/hostile.py) comes out of every renderer escaped: the
+  tooltips/popups and town labels of the map, the whole rendered map page, the town brief and
+  the GeoJSON/CSV exports; CSV cells that a spreadsheet would run as formulas are neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import tomllib
+from html.parser import HTMLParser
+
+import geopandas as gpd
+import pytest
+import shapely
+from streamlit.testing.v1 import AppTest
+
+from geo import filters as gf
+from geo.brief import town_brief_html
+from geo.i18n import I18n, load_table
+from layers.basemaps import get_basemap
+from layers.map import build_map, project_layers, render_html
+from layers.style import popup_html, tooltip_html
+from tests.fixtures.app_support import FIXTURES, ROOT
+from tests.hostile import ACCEPTED, XSS_MARKER, hostile_record
+
+APP = str(ROOT / "streamlit_app.py")
+T1 = "441204001"
+TDT_KEY = "0123456789abcdef0123456789abcdef"
+#: characters that make a payload dangerous in HTML when not escaped
+HTML_SPECIAL = set("<>\"'&")
+DANGEROUS = [p for p in ACCEPTED if HTML_SPECIAL & set(p.text)]
+
+
+# --------------------------------------------------------------------------- helpers
+@pytest.fixture
+def app(monkeypatch):
+    monkeypatch.setenv("GAOYAO_DATA_DIR", str(FIXTURES))
+    for name in ("GAOYAO_KIOSK", "TIANDITU_KEY", "GAOYAO_OFFICIAL_TOWNS"):
+        monkeypatch.delenv(name, raising=False)
+
+    def make(**params: object) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        for k, v in params.items():
+            at.query_params[k] = v
+        return at.run()
+
+    return make
+
+
+def page_texts(at: AppTest) -> list[str]:
+    """Every text the page shows through markdown-like elements (may carry HTML)."""
+    out = []
+    for group in (at.markdown, at.caption, at.title, at.header, at.subheader, at.info,
+                  at.warning, at.error, at.success):
+        out += [str(e.value) for e in group]
+    return out
+
+
+def assert_kiosk(at: AppTest) -> None:
+    assert not at.exception
+    assert len(at.get("download_button")) == 0
+    assert [t.label for t in at.tabs] == ["项目表", "统计"]
+    assert any("stMainMenu" in m.value for m in at.markdown)  # the kiosk CSS hides the menu
+    assert at.selectbox(key="w_base").options == ["无底图(离线)"]
+    assert at.selectbox(key="w_base").value == "none"
+
+
+def digest(path) -> dict[str, str]:
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+# --------------------------------------------------------------------------- config
+def test_shipped_streamlit_config_is_locked_down():
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert cfg["client"]["showErrorDetails"] == "none"
+    assert cfg["client"]["toolbarMode"] == "viewer"
+    assert cfg["global"]["developmentMode"] is False
+    assert cfg["server"]["headless"] is True
+    assert cfg["server"]["runOnSave"] is False
+    # the defaults (XSRF protection, CORS restriction) must not be switched off
+    assert cfg["server"].get("enableXsrfProtection", True) is True
+    assert cfg["server"].get("enableCORS", True) is True
+    assert "maxUploadSize" not in cfg["server"] or cfg["server"]["maxUploadSize"] <= 1
+
+
+def test_app_has_no_upload_or_path_input():
+    """Nothing in the app takes a file or a path/URL from the user."""
+    src = (ROOT / "streamlit_app.py").read_text(encoding="utf-8")
+    for call in ("file_uploader", "camera_input", "audio_input", "st.link_button", "st.html(",
+                 "unsafe_allow_html=True)"):
+        if call == "unsafe_allow_html=True)":
+            # the only raw HTML is the two constant CSS blocks
+            assert src.count(call) == 1 and "KIOSK_CSS if kiosk else BASE_CSS" in src
+        else:
+            assert call not in src, call
+
+
+# --------------------------------------------------------------------------- kiosk mode
+def test_kiosk_by_url_forces_offline_basemap(app):
+    at = app(mode="kiosk", base="osm")
+    assert_kiosk(at)
+    assert "base" not in at.query_params and at.query_params["mode"] == "kiosk"
+
+
+def test_normal_mode_offers_online_basemaps(app):
+    """The control for the kiosk test: outside kiosk mode OSM is offered and chosen."""
+    at = app(base="osm")
+    assert at.selectbox(key="w_base").value == "osm"
+    assert "OpenStreetMap" in at.selectbox(key="w_base").options
+    assert len(at.get("download_button")) >= 2
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"mode": "normal"},
+    {"mode": ["normal", "kiosk", "normal"]},
+    {"mode": "KIOSK"},
+    {"mode": "", "base": "tianditu"},
+    {"mode": "normal", "base": "osm", "view": T1},
+    {"base": "amap", "lang": "en"},
+], ids=["bare", "normal", "repeated", "upper", "tianditu", "osm-town", "amap-en"])
+def test_forced_kiosk_cannot_be_left_by_url(app, monkeypatch, params):
+    monkeypatch.setenv("GAOYAO_KIOSK", "1")
+    monkeypatch.setenv("TIANDITU_KEY", TDT_KEY)  # would enable Tianditu outside the kiosk
+    at = app(**params)
+    if params.get("lang") == "en":
+        assert [t.label for t in at.tabs] == ["Table", "Statistics"]
+        at.radio(key="w_lang").set_value("zh").run()
+    assert_kiosk(at)
+    assert "mode" not in at.query_params and "base" not in at.query_params
+    # the town view (a harmless, validated choice) still works inside the kiosk
+    if params.get("view"):
+        assert at.selectbox(key="w_view").value == T1
+        assert len(at.get("download_button")) == 0  # no town brief either
+
+
+def test_kiosk_error_hides_file_paths(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("GAOYAO_DATA_DIR", str(tmp_path / "secret-dir"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["mode"] = "kiosk"
+    at.run()
+    assert len(at.error) == 1
+    assert "secret-dir" not in at.error[0].value and "projects.geojson" not in at.error[0].value
+    at = AppTest.from_file(APP, default_timeout=60).run()  # a developer still sees the path
+    assert "projects.geojson" in at.error[0].value
+
+
+# --------------------------------------------------------------------------- query strings
+HOSTILE_PARAMS = {
+    "lang": "<script>window.__xss=1</script>",
+    "mode": "../../etc/passwd",
+    "cat": ["../../etc/passwd", "port", "<img src=x onerror=window.__xss=1>", "port"],
+    "status": "identification%00",
+    "town": "441204001/../../../etc/passwd",
+    "prec": ["1e9", "-1", "nan", "2"],
+    "view": "file:///etc/passwd",
+    "base": "javascript:window.__xss=1",
+    "q": "<img src=x onerror=window.__xss=1>" + "长" * 5000,
+    "unknown": "{{7*7}}",
+}
+
+
+def test_hostile_query_string_falls_back_and_injects_nothing(app, tmp_path):
+    before = digest(FIXTURES)
+    repo_files = {p.name for p in ROOT.iterdir()}
+    at = app(**HOSTILE_PARAMS)
+    assert not at.exception
+    assert at.radio(key="w_lang").value == "zh"
+    assert at.multiselect(key="w_cat").value == ["port"]  # the one valid value, once
+    assert at.multiselect(key="w_status").value == []
+    assert at.multiselect(key="w_town").value == []
+    assert at.multiselect(key="w_prec").value == [2]
+    assert at.selectbox(key="w_view").value == ""
+    assert at.selectbox(key="w_base").value == "none"
+    q = at.text_input(key="w_q").value
+    assert len(q) == gf.MAX_TEXT and q.startswith("<img src=x onerror")  # kept as text only
+    assert len(at.get("download_button")) >= 2  # "mode" garbage did not lock or unlock anything
+    for text in page_texts(at):
+        assert "<img" not in text and "<script" not in text and "etc/passwd" not in text
+        assert XSS_MARKER not in text and "49" not in text.replace("1.49", "")
+    assert dict(at.query_params) == {"cat": "port", "prec": "2", "q": q}
+    # nothing was written: data files unchanged, no new file next to the app
+    assert digest(FIXTURES) == before
+    assert {p.name for p in ROOT.iterdir()} - repo_files <= {".pytest_cache", ".hypothesis"}
+
+
+@pytest.mark.parametrize("value", ["", "zh,en", "ZH", "en\n", " en", "e" * 10_000])
+def test_language_accepts_only_exact_codes(value):
+    state = gf.parse_query_params({"lang": value}, gf.Valid())
+    assert state.lang == "zh"
+
+
+def test_parse_query_params_bounds_every_field():
+    valid = gf.Valid(categories=["port"], statuses=["identification"], towns=[T1],
+                     precisions=[1, 2], basemaps=["none", "osm"])
+    state = gf.parse_query_params({
+        "cat": ",".join(["port"] * 10_000), "q": "\x00\x1b[31m" + "x" * 500,
+        "prec": ["1", "1", "2", "3"], "view": [T1, "nope"], "base": ["osm", "none"],
+    }, valid)
+    assert state.categories == ("port",)
+    assert state.precisions == (1, 2)
+    assert state.town == ""  # the last value wins, and "nope" is no town
+    assert state.basemap == "none"
+    assert len(state.text) <= gf.MAX_TEXT and "\x00" not in state.text and "\x1b" not in state.text
+
+
+# --------------------------------------------------------------------------- renderers
+class TagCollector(HTMLParser):
+    """Tags and attributes of an HTML document, and its text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append(tag)
+        self.attrs += attrs
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(doc: str) -> TagCollector:
+    p = TagCollector()
+    p.feed(doc)
+    p.close()
+    return p
+
+
+def norm(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@pytest.fixture(scope="module")
+def hostile_frame(tmp_path_factory) -> gpd.GeoDataFrame:
+    """One built-like project per accepted payload (payload in every free-text field)."""
+    from geo.build import typed_properties
+
+    rows, geoms = [], []
+    for i, p in enumerate(ACCEPTED):
+        rec = hostile_record(p, f"xss-{i:02d}")
+        props = typed_properties(rec)
+        props.update(precision=1 if i % 2 else 3, towns_all="金利镇", town_codes="441204100",
+                     geocode_matched=p.text)
+        rows.append(props)
+        geoms.append(shapely.Point(112.45 + i * 0.001, 23.05))
+    path = tmp_path_factory.mktemp("hostile") / "projects.geojson"
+    gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    return gf.load_projects(path)  # the columns exactly as the app has them
+
+
+@pytest.fixture(scope="module")
+def codelists() -> gf.Codelists:
+    return gf.load_codelists(ROOT / "data" / "codelists")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_tooltips_and_popups_escape_every_payload(hostile_frame, codelists, lang):
+    tr = I18n(load_table(ROOT / "data" / "i18n.csv"), lang)
+    for (_, row), p in zip(hostile_frame.iterrows(), ACCEPTED, strict=True):
+        props = row.drop("geometry").to_dict()
+        for out in (tooltip_html(props, codelists, lang), popup_html(props, codelists, tr)):
+            doc = parse(out)
+            assert set(doc.tags) <= {"b", "br", "i", "div", "table", "tr", "th", "td", "small"}
+            assert [a for a, _ in doc.attrs] in ([], ["class"]), (p.name, doc.attrs)
+            assert norm(p.text) in norm("".join(doc.text)), p.name
+            if HTML_SPECIAL & set(p.text):
+                assert p.text not in out, p.name
+
+
+def test_rendered_map_page_carries_no_payload_raw(hostile_frame, codelists):
+    """The whole folium page (base map + project layers + town labels with payload names):
+    data only travel as JSON with <, >, &, ' escaped, so no payload closes a script."""
+    tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
+    towns = gpd.read_file(FIXTURES / "boundaries" / "towns.geojson")
+    towns["name_zh"] = [p.text for p in DANGEROUS[: len(towns)]]
+    basemap = get_basemap("none")
+    m = build_map(None, towns, None, codelists, tr, basemap, legend_categories=["port"])
+    page = render_html(m, project_layers(hostile_frame, codelists, tr, basemap))
+    scripts_before = page.count("<script")
+    for p in DANGEROUS:
+        assert p.text not in page, p.name
+        assert html.escape(p.text) not in page or "<" not in p.text  # escaped, then \u-escaped
+    assert page.count("</script>") == scripts_before
+    # the data really are there, as escaped HTML inside JSON strings (tojson)
+    for p in DANGEROUS[:5]:
+        assert htmlsafe_json(html.escape(p.text)) in page, p.name
+
+
+def htmlsafe_json(text: str) -> str:
+    """`text` as it appears inside a JSON string written by Jinja's ``tojson``."""
+    return (json.dumps(text)[1:-1].replace("&", "\\u0026").replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("'", "\\u0027"))
+
+
+def test_town_brief_escapes_every_payload(hostile_frame, codelists):
+    town = {"code": "441204100", "name_zh": DANGEROUS[1].text, "name_en": DANGEROUS[2].text,
+            "boundary_source": "modelled"}
+    doc_html = town_brief_html(town, hostile_frame, codelists, generated_on="2026-01-01",
+                               source_note=DANGEROUS[3].text)
+    doc = parse(doc_html)
+    assert "script" not in doc.tags and "img" not in doc.tags and "svg" not in doc.tags
+    assert "iframe" not in doc.tags and "a" not in doc.tags
+    assert not [a for a, _ in doc.attrs if a.startswith("on") or a in ("href", "src")]
+    text = norm("".join(doc.text))
+    for p in ACCEPTED:
+        assert norm(p.text) in text, p.name
+    for p in DANGEROUS:
+        assert p.text not in doc_html, p.name
+    assert "default-src 'none'" in doc_html  # CSP: even a miss could not run a script
+
+
+def test_exports_keep_text_and_neutralise_formulas(hostile_frame):
+    gj = json.loads(gf.to_geojson(hostile_frame))
+    titles = [f["properties"]["title_en"] for f in gj["features"]]
+    assert titles == [p.text for p in ACCEPTED]  # JSON is data, kept exactly
+    frame = hostile_frame.copy()
+    frame.loc[0, "notes"] = '=HYPERLINK("http://x","x")'  # a hand-edited built file
+    frame.loc[1, "notes"] = "  @SUM(1+1)"
+    frame.loc[2, "notes"] = "+cmd|' /C calc'!A0"
+    frame.loc[3, "notes"] = "\t=1+1"
+    frame.loc[4, "notes"] = "-5 km"  # ordinary text starting with '-' is quoted too
+    frame.loc[5, "notes"] = "a=b"  # not at the start: unchanged
+    rows = list(csv.DictReader(io.StringIO(gf.to_csv(frame))))
+    assert len(rows) == len(ACCEPTED)
+    notes = [r["notes"] for r in rows[:6]]
+    assert notes == ["'=HYPERLINK(\"http://x\",\"x\")", "'  @SUM(1+1)", "'+cmd|' /C calc'!A0",
+                     "'\t=1+1", "'-5 km", "a=b"]
+    for r in rows:
+        for k, v in r.items():
+            assert not v.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")), (k, v)
+    dash = next(i for i, p in enumerate(ACCEPTED) if p.name == "csv_formula_dash")
+    assert rows[dash]["title_en"] == "'" + ACCEPTED[dash].text
+    assert rows[dash]["berths"] == "4.0"  # numbers are not touched
