@@ -194,8 +194,14 @@ def search_mask(projects: pd.DataFrame, text: str) -> pd.Series:
     if not terms:
         return pd.Series(True, index=projects.index)
     cols = [c for c in SEARCH_COLUMNS if c in projects.columns]
-    haystack = projects[cols].astype(str).agg(" ".join, axis=1).map(_casefold)
     mask = pd.Series(True, index=projects.index)
+    if not cols or len(projects) == 0:
+        return mask & (len(cols) > 0)
+    # vectorised " ".join of the columns, then casefold (same text as a row-wise join)
+    haystack = projects[cols[0]].astype(str)
+    for col in cols[1:]:
+        haystack = haystack + " " + projects[col].astype(str)
+    haystack = haystack.str.casefold()
     for term in terms:
         mask &= haystack.str.contains(term, regex=False)
     return mask
@@ -223,11 +229,35 @@ def filter_projects(
     if precisions:
         mask &= projects["precision"].isin({int(p) for p in precisions})
     if towns:
-        wanted = set(towns)
-        mask &= project_town_codes(projects, town_table).map(lambda cs: bool(wanted & set(cs)))
+        mask &= town_mask(projects, towns, town_table)
     if text:
-        mask &= search_mask(projects, text)
+        # only the rows still selected are searched (the cheap filters come first)
+        hit = search_mask(projects[mask.astype(bool)], text)
+        mask &= hit.reindex(projects.index, fill_value=False)
     return projects[mask.astype(bool)]
+
+
+def town_mask(projects: pd.DataFrame, towns: Iterable[str],
+              town_table: pd.DataFrame | None = None) -> pd.Series:
+    """True where any of a project's town codes (see `project_town_codes`) is in `towns`.
+    Vectorised over the built ``town_codes``; rows without them fall back to
+    `project_town_codes` (names in ``towns_all`` through `town_table`)."""
+    wanted = {str(t) for t in towns}
+    if len(projects) == 0:
+        return pd.Series([], dtype=bool, index=projects.index)
+    if "town_codes" in projects.columns:
+        raw = projects["town_codes"].map(lambda v: "" if v is None or v != v else str(v))
+    else:
+        raw = pd.Series("", index=projects.index)
+    norm = ";" + raw.str.replace(r"\s*;\s*", ";", regex=True).str.strip() + ";"
+    mask = pd.Series(False, index=projects.index)
+    for code in wanted:
+        mask |= norm.str.contains(f";{code};", regex=False)
+    blank = raw.str.strip().str.strip(";").str.strip() == ""
+    if blank.any():
+        codes = project_town_codes(projects[blank], town_table)
+        mask[blank] = codes.map(lambda cs: bool(wanted & set(cs))).astype(bool)
+    return mask
 
 
 def counts(projects: pd.DataFrame, column: str) -> dict[str, int]:
