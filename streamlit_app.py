@@ -83,10 +83,12 @@ def api_keys_checked() -> tuple[dict[str, str], str]:
         try:
             value = str(st.secrets.get("TIANDITU_KEY", ""))
         except Exception as exc:  # no secrets.toml (fine), or one that does not parse
+            # Streamlit raises StreamlitSecretNotFoundError for both; only a parse failure
+            # carries an "error" (streamlit 1.67: exec_kwargs {"path", "error"}).
             kwargs = getattr(exc, "exec_kwargs", None)
-            error_id = kwargs.get("error_id", "") if isinstance(kwargs, dict) else ""
             value = ""
-            if error_id != "no-secrets-found":
+            if not (isinstance(exc, FileNotFoundError) and not
+                    (isinstance(kwargs, dict) and "error" in kwargs)):
                 notice = "secrets.toml unreadable, ignored"
     value = value.strip()
     if value and not KEY_FORMAT.fullmatch(value):
@@ -105,8 +107,10 @@ def _mtime(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else -1.0
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def load_projects_cached(path: str, mtime: float) -> gpd.GeoDataFrame:
+    """One shared, read-only copy per process (cache_resource: no unpickled copy per rerun
+    and per session, see docs/performance.md); never modify the returned frame."""
     return gf.load_projects(path)
 
 
@@ -117,7 +121,7 @@ def load_layer_cached(path: str, mtime: float) -> gpd.GeoDataFrame | None:
     return gf.load_layer(path)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def features_cached(path: str, mtime: float, lang: str, basemap_key: str) -> dict:
     """Drawable features of every project for one language and basemap (see
     layers.map.project_features); filtering then only picks ids."""
