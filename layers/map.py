@@ -14,8 +14,9 @@ from those JSON strings, so nothing from the data is ever pasted into JavaScript
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import folium
 import geopandas as gpd
@@ -36,12 +37,17 @@ from layers.style import (
     drawn_kind,
     esc,
     feature_style,
-    popup_html,
+    is_approximate,
+    popup_rows,
     status_stage,
-    tooltip_html,
+    title,
+    tooltip_line,
 )
 
-DISPLAY_DECIMALS = 6
+DISPLAY_DECIMALS = 5  # ~1 m: enough for a plan map, 1 byte less per number than 6
+#: above this many lines/areas in one render they are drawn on one shared <canvas> instead of
+#: one SVG element each (faster to draw; below it SVG keeps CSS classes for styling/tests)
+CANVAS_MIN_SHAPES = 1500
 ZOOM_SNAP = 0.25
 BACKGROUND = "#eef0ea"
 TOWN_COLOR = "#555555"
@@ -71,6 +77,44 @@ _POINT = JsCode(
         return L.circleMarker(latlng, (feature.properties || {}).style || {});
     }"""
 )
+# Project features are compact (see `project_features`): the style is an index into the
+# render's lookup table ``window.gyT.y``; tooltip and popup are assembled only when opened,
+# by concatenating strings that were all HTML-escaped in Python (``p.h``: escaped titles/id,
+# ``p.r``: label/value pairs, numbers refer to escaped strings in ``window.gyT.s``). No data
+# value is pasted into JavaScript source, and JS never escapes or unescapes anything.
+_PROJECT_BIND = JsCode(
+    """function(feature, layer) {
+        var p = feature.properties || {};
+        if (!p.h) { return; }
+        function S(x) {
+            return typeof x === "number" ? ((window.gyT || {s: {}}).s[x] || "") : (x || "");
+        }
+        layer.bindTooltip(function() {
+            return "<b>" + (p.a ? "\u2248 " : "") + p.h[0] + "</b><br>" + S(p.t);
+        }, {sticky: true});
+        layer.bindPopup(function() {
+            var rows = "";
+            for (var i = 0; i + 1 < p.r.length; i += 2) {
+                rows += "<tr><th>" + S(p.r[i]) + "</th><td>" + S(p.r[i + 1]) + "</td></tr>";
+            }
+            return '<div class="gy-pop"><b>' + p.h[0] + "</b>"
+                + (p.h[1] ? "<br><i>" + p.h[1] + "</i>" : "") + "<table>" + rows
+                + "</table><small>" + (p.h.length > 2 ? p.h[2] : p.pid) + "</small></div>";
+        }, {maxWidth: 340});
+    }"""
+)
+_PROJECT_POINT = JsCode(
+    """function(feature, latlng) {
+        var p = feature.properties || {};
+        return L.circleMarker(latlng, ((window.gyT || {y: {}}).y[p.s]) || {});
+    }"""
+)
+_PROJECT_STYLE = JsCode(
+    """function(feature) {
+        return ((window.gyT || {y: {}}).y[(feature.properties || {}).s]) || {};
+    }"""
+)
+_CANVAS = JsCode("(window.gyCanvas = window.gyCanvas || L.canvas({padding: 0.5}))")
 
 
 def round_geometry(geom: object, decimals: int = DISPLAY_DECIMALS) -> object:
@@ -119,13 +163,46 @@ def _layer_name(color: str, label: str) -> str:
     return f'<span style="color:{color}">&#9679;</span> {esc(label)}'
 
 
+class ProjectFeatures(dict):
+    """``{project id: [compact GeoJSON feature, ...]}`` plus the lookup tables they refer to:
+    `strings` (escaped HTML strings shared by many features), `styles` (Leaflet path
+    options) and, per id, the string indices its features use (`refs`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strings: list[str] = []
+        self.styles: list[dict] = []
+        self.refs: dict[str, tuple[int, ...]] = {}
+
+
+class _Interner:
+    def __init__(self, items: list) -> None:
+        self.items = items
+        self.index: dict = {}
+
+    def __call__(self, value: object, key: object = None) -> int:
+        key = value if key is None else key
+        got = self.index.get(key)
+        if got is None:
+            got = self.index[key] = len(self.items)
+            self.items.append(value)
+        return got
+
+
 def project_features(
     projects: gpd.GeoDataFrame, codelists: Codelists, tr: I18n, basemap: Basemap
-) -> dict[str, list[dict]]:
+) -> ProjectFeatures:
     """GeoJSON features to draw for each project id (EPSG:4326 in; coordinates in the basemap's
-    datum, rounded): one per part of a GeometryCollection, with ``pid``, ``style``, and escaped
-    ``tip``/``pop`` properties. Projects without geometry get no entry. Pure data, so the app
-    can cache it per language and basemap and reuse it for every filter combination.
+    datum, rounded to `DISPLAY_DECIMALS`): one per part of a GeometryCollection. Projects
+    without geometry get no entry. Pure data, so the app can cache it per language and basemap
+    and reuse it for every filter combination.
+
+    Properties are compact (the popup is built in the browser only when opened, from strings
+    escaped here): ``pid`` (id), ``s`` (index into `ProjectFeatures.styles`), ``a`` (1 when
+    the place is approximate), ``h`` (escaped title, other-language title and, when escaping
+    changes it, the id), ``t`` (tooltip line) and ``r`` (popup rows as label, value pairs);
+    a number in ``t``/``r`` is an index into `ProjectFeatures.strings`, a string is inline.
+    `expand_feature` turns one back into ``style``/``tip``/``pop`` exactly as the browser does.
 
     District-level projects (precision 4) are not drawn: their point only stands for "somewhere
     in 高要区", and a marker would claim a place. They are counted beside the map and listed
@@ -134,27 +211,104 @@ def project_features(
     if "precision" in projects:
         drawable &= pd.to_numeric(projects["precision"], errors="coerce") != DISTRICT_LEVEL
     shown = for_display(projects[drawable], basemap)
-    out: dict[str, list[dict]] = {}
+    out = ProjectFeatures()
+    string = _Interner(out.strings)
+    style_of = _Interner(out.styles)
+    other = "title_en" if tr.lang == "zh" else "title_zh"
+    records = []
+    counts: dict[str, int] = {}
     for row in shown.itertuples(index=False):
         props = row._asdict()
+        rows = [(esc(k), esc(v)) for k, v in popup_rows(props, codelists, tr)]
+        for _, v in rows:
+            counts[v] = counts.get(v, 0) + 1
+        records.append((props, rows))
+    for props, rows in records:
         geom = props.pop("geometry")
+        pid = str(props.get("id", ""))
         color = category_color(codelists, props.get("category", ""))
         stage, dash = status_stage(codelists, props.get("status", ""))
-        tip = tooltip_html(props, codelists, tr.lang)
-        pop = popup_html(props, codelists, tr)
+        precision = int(props.get("precision") or 9)
+        head = [esc(title(props, tr.lang)), esc(props.get(other) or "")]
+        if esc(pid) != pid:
+            head.append(esc(pid))
+        compact_rows: list[int | str] = []
+        for k, v in rows:
+            compact_rows += [string(k), string(v) if counts[v] > 1 else v]
+        base = {"pid": pid, "a": int(is_approximate(precision)), "h": head,
+                "t": string(tooltip_line(props, codelists, tr.lang)), "r": compact_rows}
+        refs = {base["t"], *(x for x in compact_rows if isinstance(x, int))}
         parts = geom.geoms if geom.geom_type == "GeometryCollection" else [geom]
         feats = []
         for part in parts:
             if part.is_empty:
                 continue
-            kind = drawn_kind(part.geom_type)
-            feats.append(_feature(part, {
-                "pid": props.get("id", ""),
-                "style": feature_style(color, stage, dash, int(props.get("precision", 9)), kind),
-                "tip": tip,
-                "pop": pop,
-            }))
-        out[str(props.get("id", ""))] = feats
+            style = feature_style(color, stage, dash, precision, drawn_kind(part.geom_type))
+            key = json.dumps(style, sort_keys=True)
+            feats.append(_feature(part, {**base, "s": style_of(style, key)}))
+        out[pid] = feats
+        out.refs[pid] = tuple(sorted(refs))
+    return out
+
+
+def expand_feature(feature: dict, strings: Sequence[str] | Mapping, styles: Sequence[dict]
+                   | Mapping) -> dict:
+    """A compact project feature with ``style``, ``tip`` and ``pop`` filled in exactly as the
+    browser's tooltip/popup functions build them (for tests and exports)."""
+    p = feature["properties"]
+
+    def s(x: object) -> str:
+        if isinstance(x, int):
+            return strings[x] if isinstance(strings, Sequence) else strings[str(x)]
+        return str(x or "")
+
+    h = p["h"]
+    r = p["r"]
+    rows = "".join(f"<tr><th>{s(r[i])}</th><td>{s(r[i + 1])}</td></tr>"
+                   for i in range(0, len(r) - 1, 2))
+    pop = (f'<div class="gy-pop"><b>{h[0]}</b>' + (f"<br><i>{h[1]}</i>" if h[1] else "")
+           + f"<table>{rows}</table><small>{h[2] if len(h) > 2 else p['pid']}</small></div>")
+    tip = f"<b>{'≈ ' if p['a'] else ''}{h[0]}</b><br>{s(p['t'])}"
+    style = styles[p["s"]] if isinstance(styles, Sequence) else styles[str(p["s"])]
+    return {**feature, "properties": {**p, "style": style, "tip": tip, "pop": pop}}
+
+
+class _Lookup(MacroElement):
+    """Sets ``window.gyT`` (the strings and styles the project features of this render refer
+    to) before the project layers are added. The data are JSON via ``tojson`` (``<``, ``>``,
+    ``&``, ``'`` as \\u escapes), so nothing can close the script."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        window.gyT = {{ this.table|tojson }};
+        {% endmacro %}
+    """)
+
+    def __init__(self, strings: dict[str, str], styles: dict[str, dict]) -> None:
+        super().__init__()
+        self._name = "Lookup"
+        self.table = {"s": strings, "y": styles}
+
+
+def lookup_of(groups: Sequence[folium.FeatureGroup]) -> dict | None:
+    """The ``{"s": strings, "y": styles}`` table a `project_layers` result carries."""
+    for fg in groups:
+        for child in fg._children.values():
+            if isinstance(child, _Lookup):
+                return child.table
+    return None
+
+
+def drawn_features(groups: Sequence[folium.FeatureGroup]) -> list[dict]:
+    """Every project feature in `groups` expanded with ``style``/``tip``/``pop``
+    (`expand_feature`), as the browser shows them."""
+    table = lookup_of(groups) or {"s": {}, "y": {}}
+    out = []
+    for fg in groups:
+        for data in geojson_payload(fg):
+            for f in data["features"]:
+                out.append(expand_feature(f, table["s"], table["y"])
+                           if "h" in f.get("properties", {}) else f)
     return out
 
 
@@ -164,40 +318,59 @@ def project_layers(
     tr: I18n,
     basemap: Basemap,
     cluster: bool = True,
-    features: dict[str, list[dict]] | None = None,
+    features: ProjectFeatures | None = None,
 ) -> list[folium.FeatureGroup]:
     """One FeatureGroup per category present in `projects` (EPSG:4326), in codelist order.
 
     Points become CircleMarkers (clustered per category when `cluster`), lines and areas
-    GeoJSON paths; each carries its style (`layers.style.feature_style`) and escaped tooltip/
-    popup HTML as properties. Features without geometry are skipped. `features` is an optional
-    precomputed `project_features` result (for the same `tr` and `basemap`)."""
+    GeoJSON paths (on one shared canvas when there are more than `CANVAS_MIN_SHAPES`); each
+    carries its compact properties (`project_features`). The first group also carries the
+    lookup table (only the strings and styles these features use). Features without geometry
+    are skipped. `features` is an optional precomputed `project_features` result (for the same
+    `tr` and `basemap`)."""
     if features is None:
         features = project_features(projects, codelists, tr, basemap)
-    located = projects[projects["id"].astype(str).isin(features.keys())]
+    ids_all = projects["id"].astype(str)
+    located = projects[ids_all.isin(features.keys())]
     cats = set(located["category"])
     order = [c for c in codelists.categories.index if c in cats]
     order += sorted(cats - set(order))
-    groups = []
+    by_cat = located.groupby("category", sort=False)["id"]
+    plan = []
+    n_shapes = 0
+    used_strings: set[int] = set()
+    used_styles: set[int] = set()
     for cat in order:
-        ids = located.loc[located["category"] == cat, "id"].astype(str)
+        ids = by_cat.get_group(cat).astype(str)
+        points, shapes = [], []
+        for pid in ids:
+            used_strings.update(features.refs.get(pid, ()))
+            for feat in features[pid]:
+                used_styles.add(feat["properties"].get("s", -1))
+                is_point = "Point" in feat["geometry"]["type"]
+                (points if is_point else shapes).append(feat)
+        n_shapes += len(shapes)
+        plan.append((cat, len(ids), points, shapes))
+    canvas = n_shapes > CANVAS_MIN_SHAPES
+    groups = []
+    for cat, n_ids, points, shapes in plan:
         color = category_color(codelists, cat)
         label = (codelists.categories.at[cat, f"label_{tr.lang}"]
                  if cat in codelists.categories.index else cat)
-        points, shapes = [], []
-        for pid in ids:
-            for feat in features[pid]:
-                is_point = "Point" in feat["geometry"]["type"]
-                (points if is_point else shapes).append(feat)
-        fg = folium.FeatureGroup(name=_layer_name(color, f"{label} ({len(ids)})"), show=True)
-        # areas under lines; the style comes from each feature's properties.style
+        fg = folium.FeatureGroup(name=_layer_name(color, f"{label} ({n_ids})"), show=True)
+        if not groups:
+            _Lookup({str(i): features.strings[i] for i in sorted(used_strings)},
+                    {str(i): features.styles[i] for i in sorted(used_styles)
+                     if 0 <= i < len(features.styles)}).add_to(fg)
+        # areas under lines; the style comes from the lookup table (properties.s)
         shapes.sort(key=lambda f: 0 if "Polygon" in f["geometry"]["type"] else 1)
         if shapes:
-            folium.GeoJson(_collection(shapes), on_each_feature=_BIND, name=cat,
-                           control=False).add_to(fg)
+            extra = {"renderer": _CANVAS} if canvas else {}
+            folium.GeoJson(_collection(shapes), on_each_feature=_PROJECT_BIND, name=cat,
+                           control=False, style=_PROJECT_STYLE, **extra).add_to(fg)
         if points:
-            layer = folium.GeoJson(_collection(points), on_each_feature=_BIND, name=cat,
-                                   control=False, point_to_layer=_POINT)
+            layer = folium.GeoJson(_collection(points), on_each_feature=_PROJECT_BIND,
+                                   name=cat, control=False, point_to_layer=_PROJECT_POINT)
             if cluster:
                 mc = LocalMarkerCluster(
                     control=False,
@@ -472,12 +645,16 @@ def geojson_payload(m: folium.Map) -> list[dict]:
 
 
 __all__ = [
+    "ProjectFeatures",
     "bounds_of",
     "build_map",
     "center_of",
+    "drawn_features",
+    "expand_feature",
     "for_display",
     "geojson_payload",
     "legend_html",
+    "lookup_of",
     "outline_layer",
     "project_features",
     "project_layers",

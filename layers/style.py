@@ -148,19 +148,23 @@ def title(props: Mapping, lang: str) -> str:
     return str(props.get(first) or props.get(second) or props.get("id") or "")
 
 
-def tooltip_html(props: Mapping, codelists: Codelists, lang: str) -> str:
-    """Short escaped hover text: title and category · status."""
+def tooltip_line(props: Mapping, codelists: Codelists, lang: str) -> str:
+    """Second line of the tooltip, escaped: ``category · status``."""
     cat = _label(codelists.categories, props.get("category"), lang)
     st = _label(codelists.status, props.get("status"), lang)
+    return f"{esc(cat)} · {esc(st)}"
+
+
+def tooltip_html(props: Mapping, codelists: Codelists, lang: str) -> str:
+    """Short escaped hover text: title and category · status."""
     approx = "≈ " if is_approximate(int(props.get("precision") or 9)) else ""
-    return f"<b>{approx}{esc(title(props, lang))}</b><br>{esc(cat)} · {esc(st)}"
+    return (f"<b>{approx}{esc(title(props, lang))}</b><br>"
+            f"{tooltip_line(props, codelists, lang)}")
 
 
-def popup_html(props: Mapping, codelists: Codelists, tr: I18n) -> str:
-    """Compact escaped popup: both titles, category, status (as of), towns, quantities,
-    plan reference, evidence and what the precision code means."""
+def popup_rows(props: Mapping, codelists: Codelists, tr: I18n) -> list[tuple[str, str]]:
+    """The popup's (label, value) rows, unescaped, blank values left out."""
     lang = tr.lang
-    other = "title_en" if lang == "zh" else "title_zh"
     prec = int(props.get("precision") or 9)
     rows = [
         (tr("f.category"), _label(codelists.categories, props.get("category"), lang)),
@@ -173,12 +177,19 @@ def popup_html(props: Mapping, codelists: Codelists, tr: I18n) -> str:
         (tr("f.precision"), f"{prec} · {_label(codelists.precision, prec, lang)} — "
                             f"{_label(codelists.precision, prec, lang, 'meaning')}"),
     ]
+    return [(str(k), str(v)) for k, v in rows if str(v).strip()]
+
+
+def popup_html(props: Mapping, codelists: Codelists, tr: I18n) -> str:
+    """Compact escaped popup: both titles, category, status (as of), towns, quantities,
+    plan reference, evidence and what the precision code means."""
+    other = "title_en" if tr.lang == "zh" else "title_zh"
     body = "".join(
-        f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if str(v).strip()
+        f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in popup_rows(props, codelists, tr)
     )
     sub = props.get(other) or ""
     return (
-        f'<div class="gy-pop"><b>{esc(title(props, lang))}</b>'
+        f'<div class="gy-pop"><b>{esc(title(props, tr.lang))}</b>'
         + (f"<br><i>{esc(sub)}</i>" if sub else "")
         + f"<table>{body}</table><small>{esc(props.get('id'))}</small></div>"
     )

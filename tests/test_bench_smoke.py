@@ -89,3 +89,32 @@ def test_smoke_run_json_agrees(smoke):
     # the filtered render never sends more projects than the home render
     assert app["payload_change_b"] <= app["payload_home_b"]
     assert data["meta"]["cores"] >= 1
+
+
+def test_compact_features_expand_to_the_escaped_popups():
+    """The payload lever (compact properties + lookup table, popups assembled when opened)
+    shows exactly the escaped tooltip/popup/style of layers.style, for every real project."""
+    from geo import filters as gf
+    from geo.i18n import I18n, load_table
+    from layers import map as lm
+    from layers import style as ls
+    from layers.basemaps import get_basemap
+
+    path = ROOT / "data" / "projects.geojson"
+    if not path.is_file():
+        pytest.skip("data/projects.geojson not built")
+    projects = gf.load_projects(path)
+    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    for lang in ("zh", "en"):
+        tr = I18n(load_table(ROOT / "data" / "i18n.csv"), lang)
+        feats = lm.project_features(projects, codelists, tr, get_basemap("none"))
+        by_id = projects.set_index("id")
+        checked = 0
+        for pid, fs in feats.items():
+            props = {**by_id.loc[pid].drop("geometry").to_dict(), "id": pid}
+            for f in fs:
+                full = lm.expand_feature(f, feats.strings, feats.styles)["properties"]
+                assert full["pop"] == ls.popup_html(props, codelists, tr)
+                assert full["tip"] == ls.tooltip_html(props, codelists, lang)
+                checked += 1
+        assert checked >= 90  # every drawn part of the real registry

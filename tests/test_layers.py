@@ -43,12 +43,9 @@ def build(data, lang="zh", basemap=NONE):
 
 
 def features_of(groups):
-    """All project features (dicts) inside the FeatureGroups."""
-    out = []
-    for fg in groups:
-        for data in lm.geojson_payload(fg):
-            out += data["features"]
-    return out
+    """All project features (dicts) inside the FeatureGroups, with ``style``/``tip``/``pop``
+    expanded from the compact properties and the render's lookup table as the browser does."""
+    return lm.drawn_features(groups)
 
 
 def test_bounds_are_lat_lon(data):
@@ -285,5 +282,8 @@ def test_precomputed_features_reused_for_a_filtered_subset(data):
     assert sorted(f["properties"]["pid"] for f in features_of(groups)) == [
         "port-gaoyao-berths", "port-jinli-new", "road-nanan-jinli"]
     direct = lm.project_layers(ports, data["codelists"], tr, NONE)
-    assert [f["properties"] for f in features_of(direct)] == [
-        f["properties"] for f in features_of(groups)]
+
+    def shown(f):  # what the browser shows (table indices differ between the two tables)
+        return {k: f["properties"][k] for k in ("pid", "style", "tip", "pop")}
+
+    assert [shown(f) for f in features_of(direct)] == [shown(f) for f in features_of(groups)]
