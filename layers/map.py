@@ -80,7 +80,8 @@ _POINT = JsCode(
 # Project features are compact (see `project_features`): the style is an index into the
 # render's lookup table ``window.gyT.y``; tooltip and popup are assembled only when opened,
 # by concatenating strings that were all HTML-escaped in Python (``p.h``: escaped titles/id,
-# ``p.r``: label/value pairs, numbers refer to escaped strings in ``window.gyT.s``). No data
+# ``p.k``: the row labels (a list of ``gyT.k``), ``p.v``: the row values; numbers refer to
+# escaped strings in ``window.gyT.s``). No data
 # value is pasted into JavaScript source, and JS never escapes or unescapes anything.
 _PROJECT_BIND = JsCode(
     """function(feature, layer) {
@@ -93,9 +94,9 @@ _PROJECT_BIND = JsCode(
             return "<b>" + (p.a ? "\u2248 " : "") + p.h[0] + "</b><br>" + S(p.t);
         }, {sticky: true});
         layer.bindPopup(function() {
-            var rows = "";
-            for (var i = 0; i + 1 < p.r.length; i += 2) {
-                rows += "<tr><th>" + S(p.r[i]) + "</th><td>" + S(p.r[i + 1]) + "</td></tr>";
+            var rows = "", K = (window.gyT || {k: {}}).k[p.k] || [];
+            for (var i = 0; i < K.length && i < p.v.length; i++) {
+                rows += "<tr><th>" + S(K[i]) + "</th><td>" + S(p.v[i]) + "</td></tr>";
             }
             return '<div class="gy-pop"><b>' + p.h[0] + "</b>"
                 + (p.h[1] ? "<br><i>" + p.h[1] + "</i>" : "") + "<table>" + rows
@@ -114,7 +115,37 @@ _PROJECT_STYLE = JsCode(
         return ((window.gyT || {y: {}}).y[(feature.properties || {}).s]) || {};
     }"""
 )
+# project coordinates are integers: 1e-5 degree steps from the table's origin ``o`` (lon, lat)
+_PROJECT_COORDS = JsCode(
+    """function(c) {
+        var o = (window.gyT || {o: [0, 0]}).o;
+        return L.latLng(o[1] + c[1] / 1e5, o[0] + c[0] / 1e5);
+    }"""
+)
+COORD_SCALE = 10 ** DISPLAY_DECIMALS
 _CANVAS = JsCode("(window.gyCanvas = window.gyCanvas || L.canvas({padding: 0.5}))")
+
+
+class CompactJSON(dict):
+    """A GeoJSON dict that folium's ``tojson`` writes without spaces and with non-ASCII text
+    as UTF-8 (``<``, ``>``, ``&``, ``'`` are still \\u escapes, so it stays script-safe).
+    Other objects are serialised exactly as before (see `_install_compact_json`)."""
+
+
+def _compact_dumps(obj: object, **kwargs: object) -> str:
+    if isinstance(obj, CompactJSON):
+        kwargs = {**kwargs, "separators": (",", ":"), "ensure_ascii": False}
+    return json.dumps(obj, **kwargs)  # type: ignore[arg-type]
+
+
+def _install_compact_json() -> None:
+    """Let folium's template environment serialise `CompactJSON` compactly (a jinja policy;
+    only objects of that type are affected)."""
+    env = folium.GeoJson._template.environment
+    env.policies["json.dumps_function"] = _compact_dumps
+
+
+_install_compact_json()
 
 
 def round_geometry(geom: object, decimals: int = DISPLAY_DECIMALS) -> object:
@@ -172,7 +203,9 @@ class ProjectFeatures(dict):
         super().__init__()
         self.strings: list[str] = []
         self.styles: list[dict] = []
+        self.row_keys: list[list[int]] = []
         self.refs: dict[str, tuple[int, ...]] = {}
+        self.origin: tuple[int, int] = (0, 0)
 
 
 class _Interner:
@@ -200,9 +233,12 @@ def project_features(
     Properties are compact (the popup is built in the browser only when opened, from strings
     escaped here): ``pid`` (id), ``s`` (index into `ProjectFeatures.styles`), ``a`` (1 when
     the place is approximate), ``h`` (escaped title, other-language title and, when escaping
-    changes it, the id), ``t`` (tooltip line) and ``r`` (popup rows as label, value pairs);
-    a number in ``t``/``r`` is an index into `ProjectFeatures.strings`, a string is inline.
-    `expand_feature` turns one back into ``style``/``tip``/``pop`` exactly as the browser does.
+    changes it, the id), ``t`` (tooltip line), ``k`` (index into `ProjectFeatures.row_keys`: the
+    popup row labels) and ``v`` (the row values); a number in ``t``/``v`` or a key list is an
+    index into `ProjectFeatures.strings`, a string is inline. Coordinates are integers, steps of
+    10^-`DISPLAY_DECIMALS` degree from `ProjectFeatures.origin` (whole degrees, lon/lat).
+    `expand_feature` turns a feature back into lon/lat and ``style``/``tip``/``pop`` exactly as
+    the browser does.
 
     District-level projects (precision 4) are not drawn: their point only stands for "somewhere
     in 高要区", and a marker would claim a place. They are counted beside the map and listed
@@ -214,6 +250,14 @@ def project_features(
     out = ProjectFeatures()
     string = _Interner(out.strings)
     style_of = _Interner(out.styles)
+    key_of = _Interner(out.row_keys)
+    if len(shown):
+        minx, miny = (math.floor(float(v)) for v in shown.total_bounds[:2])
+        out.origin = (int(minx), int(miny))
+    ox, oy = out.origin
+
+    def as_ints(xy: np.ndarray) -> np.ndarray:
+        return np.round((xy - (ox, oy)) * COORD_SCALE)
     other = "title_en" if tr.lang == "zh" else "title_zh"
     records = []
     counts: dict[str, int] = {}
@@ -232,12 +276,12 @@ def project_features(
         head = [esc(title(props, tr.lang)), esc(props.get(other) or "")]
         if esc(pid) != pid:
             head.append(esc(pid))
-        compact_rows: list[int | str] = []
-        for k, v in rows:
-            compact_rows += [string(k), string(v) if counts[v] > 1 else v]
+        labels = [string(k) for k, _ in rows]
+        values: list[int | str] = [string(v) if counts[v] > 1 else v for _, v in rows]
         base = {"pid": pid, "a": int(is_approximate(precision)), "h": head,
-                "t": string(tooltip_line(props, codelists, tr.lang)), "r": compact_rows}
-        refs = {base["t"], *(x for x in compact_rows if isinstance(x, int))}
+                "t": string(tooltip_line(props, codelists, tr.lang)),
+                "k": key_of(labels, tuple(labels)), "v": values}
+        refs = {base["t"], *labels, *(x for x in values if isinstance(x, int))}
         parts = geom.geoms if geom.geom_type == "GeometryCollection" else [geom]
         feats = []
         for part in parts:
@@ -245,32 +289,61 @@ def project_features(
                 continue
             style = feature_style(color, stage, dash, precision, drawn_kind(part.geom_type))
             key = json.dumps(style, sort_keys=True)
-            feats.append(_feature(part, {**base, "s": style_of(style, key)}))
+            coords = shapely.geometry.mapping(shapely.transform(part, as_ints))
+            feats.append({"type": "Feature", "geometry": _int_coords(coords),
+                          "properties": {**base, "s": style_of(style, key)}})
         out[pid] = feats
         out.refs[pid] = tuple(sorted(refs))
     return out
 
 
-def expand_feature(feature: dict, strings: Sequence[str] | Mapping, styles: Sequence[dict]
-                   | Mapping) -> dict:
-    """A compact project feature with ``style``, ``tip`` and ``pop`` filled in exactly as the
-    browser's tooltip/popup functions build them (for tests and exports)."""
+def _int_coords(geometry: dict) -> dict:
+    def conv(c: object) -> object:
+        if isinstance(c, (list, tuple)):
+            return [conv(v) for v in c]
+        return int(c)  # type: ignore[call-overload]
+
+    return {"type": geometry["type"], "coordinates": conv(geometry["coordinates"])}
+
+
+def _lonlat_coords(geometry: dict, origin: Sequence[int]) -> dict:
+    def conv(c: object) -> object:
+        if isinstance(c[0], (list, tuple)):  # type: ignore[index]
+            return [conv(v) for v in c]  # type: ignore[union-attr]
+        return [round(origin[0] + c[0] / COORD_SCALE, DISPLAY_DECIMALS),  # type: ignore[index]
+                round(origin[1] + c[1] / COORD_SCALE, DISPLAY_DECIMALS)]  # type: ignore[index]
+
+    return {"type": geometry["type"], "coordinates": conv(geometry["coordinates"])}
+
+
+def _pick(table: Sequence | Mapping, i: int) -> object:
+    return table[i] if isinstance(table, Sequence) else table[str(i)]
+
+
+def expand_feature(feature: dict, table: ProjectFeatures | Mapping) -> dict:
+    """A compact project feature as the browser shows it: lon/lat coordinates (WGS84 or
+    GCJ-02 as prepared) and ``style``, ``tip`` and ``pop`` built exactly as the browser's
+    tooltip/popup functions build them (for tests). `table` is the `ProjectFeatures` or a
+    render's lookup table (`lookup_of`)."""
+    if isinstance(table, ProjectFeatures):
+        strings, styles, keys, origin = (table.strings, table.styles, table.row_keys,
+                                          table.origin)
+    else:
+        strings, styles, keys, origin = table["s"], table["y"], table["k"], table["o"]
     p = feature["properties"]
 
     def s(x: object) -> str:
-        if isinstance(x, int):
-            return strings[x] if isinstance(strings, Sequence) else strings[str(x)]
-        return str(x or "")
+        return str(_pick(strings, x)) if isinstance(x, int) else str(x or "")
 
     h = p["h"]
-    r = p["r"]
-    rows = "".join(f"<tr><th>{s(r[i])}</th><td>{s(r[i + 1])}</td></tr>"
-                   for i in range(0, len(r) - 1, 2))
+    labels, values = _pick(keys, p["k"]), p["v"]
+    rows = "".join(f"<tr><th>{s(k)}</th><td>{s(v)}</td></tr>"
+                   for k, v in zip(labels, values, strict=False))
     pop = (f'<div class="gy-pop"><b>{h[0]}</b>' + (f"<br><i>{h[1]}</i>" if h[1] else "")
            + f"<table>{rows}</table><small>{h[2] if len(h) > 2 else p['pid']}</small></div>")
     tip = f"<b>{'≈ ' if p['a'] else ''}{h[0]}</b><br>{s(p['t'])}"
-    style = styles[p["s"]] if isinstance(styles, Sequence) else styles[str(p["s"])]
-    return {**feature, "properties": {**p, "style": style, "tip": tip, "pop": pop}}
+    return {**feature, "geometry": _lonlat_coords(feature["geometry"], origin),
+            "properties": {**p, "style": _pick(styles, p["s"]), "tip": tip, "pop": pop}}
 
 
 class _Lookup(MacroElement):
@@ -284,14 +357,16 @@ class _Lookup(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, strings: dict[str, str], styles: dict[str, dict]) -> None:
+    def __init__(self, strings: dict[str, str], styles: dict[str, dict],
+                 keys: dict[str, list[int]], origin: Sequence[int]) -> None:
         super().__init__()
         self._name = "Lookup"
-        self.table = {"s": strings, "y": styles}
+        self.table = {"s": strings, "y": styles, "k": keys, "o": list(origin)}
 
 
 def lookup_of(groups: Sequence[folium.FeatureGroup]) -> dict | None:
-    """The ``{"s": strings, "y": styles}`` table a `project_layers` result carries."""
+    """The ``{"s": strings, "y": styles, "k": row labels, "o": origin}`` table a
+    `project_layers` result carries."""
     for fg in groups:
         for child in fg._children.values():
             if isinstance(child, _Lookup):
@@ -302,13 +377,12 @@ def lookup_of(groups: Sequence[folium.FeatureGroup]) -> dict | None:
 def drawn_features(groups: Sequence[folium.FeatureGroup]) -> list[dict]:
     """Every project feature in `groups` expanded with ``style``/``tip``/``pop``
     (`expand_feature`), as the browser shows them."""
-    table = lookup_of(groups) or {"s": {}, "y": {}}
+    table = lookup_of(groups) or {"s": {}, "y": {}, "k": {}, "o": [0, 0]}
     out = []
     for fg in groups:
         for data in geojson_payload(fg):
             for f in data["features"]:
-                out.append(expand_feature(f, table["s"], table["y"])
-                           if "h" in f.get("properties", {}) else f)
+                out.append(expand_feature(f, table) if "h" in f.get("properties", {}) else f)
     return out
 
 
@@ -340,6 +414,7 @@ def project_layers(
     n_shapes = 0
     used_strings: set[int] = set()
     used_styles: set[int] = set()
+    used_keys: set[int] = set()
     for cat in order:
         ids = by_cat.get_group(cat).astype(str)
         points, shapes = [], []
@@ -347,6 +422,7 @@ def project_layers(
             used_strings.update(features.refs.get(pid, ()))
             for feat in features[pid]:
                 used_styles.add(feat["properties"].get("s", -1))
+                used_keys.add(feat["properties"].get("k", -1))
                 is_point = "Point" in feat["geometry"]["type"]
                 (points if is_point else shapes).append(feat)
         n_shapes += len(shapes)
@@ -361,16 +437,22 @@ def project_layers(
         if not groups:
             _Lookup({str(i): features.strings[i] for i in sorted(used_strings)},
                     {str(i): features.styles[i] for i in sorted(used_styles)
-                     if 0 <= i < len(features.styles)}).add_to(fg)
+                     if 0 <= i < len(features.styles)},
+                    {str(i): features.row_keys[i] for i in sorted(used_keys)
+                     if 0 <= i < len(features.row_keys)},
+                    features.origin).add_to(fg)
         # areas under lines; the style comes from the lookup table (properties.s)
         shapes.sort(key=lambda f: 0 if "Polygon" in f["geometry"]["type"] else 1)
         if shapes:
             extra = {"renderer": _CANVAS} if canvas else {}
-            folium.GeoJson(_collection(shapes), on_each_feature=_PROJECT_BIND, name=cat,
-                           control=False, style=_PROJECT_STYLE, **extra).add_to(fg)
+            folium.GeoJson(CompactJSON(_collection(shapes)), on_each_feature=_PROJECT_BIND,
+                           name=cat, control=False, style=_PROJECT_STYLE,
+                           coords_to_lat_lng=_PROJECT_COORDS, **extra).add_to(fg)
         if points:
-            layer = folium.GeoJson(_collection(points), on_each_feature=_PROJECT_BIND,
-                                   name=cat, control=False, point_to_layer=_PROJECT_POINT)
+            layer = folium.GeoJson(CompactJSON(_collection(points)),
+                                   on_each_feature=_PROJECT_BIND, name=cat, control=False,
+                                   point_to_layer=_PROJECT_POINT,
+                                   coords_to_lat_lng=_PROJECT_COORDS)
             if cluster:
                 mc = LocalMarkerCluster(
                     control=False,

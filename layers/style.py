@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import weakref
 from collections.abc import Mapping
 
 from geo.filters import Codelists, split_list
@@ -37,10 +38,34 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+_ROWS: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _rows(df: object) -> dict:
+    """``{code: {column: value}}`` of a codelist DataFrame, built once per frame (a plain dict
+    lookup instead of ``DataFrame.loc`` per feature; codelist frames are never modified)."""
+    hit = _ROWS.get(id(df))
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    table = {code: dict(row) for code, row in df.iterrows()}  # type: ignore[attr-defined]
+    if len(_ROWS) > 64:
+        _ROWS.clear()
+    _ROWS[id(df)] = (weakref.ref(df), table)
+    return table
+
+
+def _row(df: object, code: object) -> dict:
+    """The codelist row of `code`; KeyError when unknown (or not hashable)."""
+    try:
+        return _rows(df)[code]
+    except TypeError as exc:
+        raise KeyError(code) from exc
+
+
 def category_color(codelists: Codelists, category: str) -> str:
     """The category's colour from categories.csv (validated ``#rrggbb``)."""
     try:
-        color = str(codelists.categories.at[category, "color"])
+        color = str(_row(codelists.categories, category)["color"])
     except KeyError:
         return FALLBACK_COLOR
     return color if HEX.match(color) else FALLBACK_COLOR
@@ -49,7 +74,7 @@ def category_color(codelists: Codelists, category: str) -> str:
 def status_stage(codelists: Codelists, status: str) -> tuple[str, str]:
     """(stage, dash) of a status code; unknown codes count as proposed, dashed."""
     try:
-        row = codelists.status.loc[status]
+        row = _row(codelists.status, status)
     except KeyError:
         return "proposed", "6 6"
     return str(row["stage"]), str(row["dash"] or "")
@@ -105,8 +130,8 @@ def drawn_kind(geom_type: str) -> str:
 
 def _label(codelists_df: object, code: object, lang: str, column: str = "label") -> str:
     try:
-        row = codelists_df.loc[code]  # type: ignore[attr-defined]
-    except (KeyError, TypeError):
+        row = _row(codelists_df, code)
+    except KeyError:
         return str(code)
     return str(row[f"{column}_{lang}"])
 

@@ -113,7 +113,7 @@ def test_compact_features_expand_to_the_escaped_popups():
         for pid, fs in feats.items():
             props = {**by_id.loc[pid].drop("geometry").to_dict(), "id": pid}
             for f in fs:
-                full = lm.expand_feature(f, feats.strings, feats.styles)["properties"]
+                full = lm.expand_feature(f, feats)["properties"]
                 assert full["pop"] == ls.popup_html(props, codelists, tr)
                 assert full["tip"] == ls.tooltip_html(props, codelists, lang)
                 checked += 1
