@@ -102,6 +102,26 @@ def api_keys() -> dict[str, str]:
     return api_keys_checked()[0]
 
 
+#: ASCII punctuation except ``, . /`` (kept so that file names stay readable in notices)
+_MD_SPECIAL = re.compile(r"[!-+\-:-@\[-`{-~]")
+
+
+def md_text(value: object) -> str:
+    """`value` as literal text inside Streamlit markdown (st.subheader/st.info/st.error).
+
+    ASCII punctuation other than ``, . /`` becomes a numeric character reference (``&#58;``),
+    which markdown shows as that character but never parses as markup, HTML, a link, LaTeX
+    (``$``) or a directive (``:red[...]``); line breaks are flattened. Streamlit also turns
+    bare URLs and e-mail addresses in the *decoded* text into links (GFM autolink literals),
+    so an invisible word joiner (U+2060) goes after ``:`` and before ``@`` and the ``.`` of
+    ``www.``. A town name like ``![x](http://...)`` would otherwise load an external image on
+    the kiosk, and a bare URL would be a link leading the kiosk away."""
+    text = " ".join(str(value).split())
+    text = text.replace(":", ":\u2060").replace("@", "\u2060@")
+    text = re.sub(r"(?i)\b(www)\.", "\\1\u2060.", text)
+    return _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", text)
+
+
 # --------------------------------------------------------------------------- cached data
 def _mtime(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else -1.0
@@ -364,7 +384,7 @@ def main() -> None:
     try:
         projects, towns, district, river, towns_notice = load_all()
     except gf.DataFileError as exc:
-        detail = "" if early_mode else f": {exc}"  # a public kiosk shows no file paths
+        detail = "" if early_mode else f": {md_text(exc)}"  # a kiosk shows no file paths
         st.error(f"{I18n(table, 'zh')('err.data')} / {I18n(table, 'en')('err.data')}{detail}")
         st.stop()
     st.session_state["gy_towns"] = towns
@@ -443,7 +463,7 @@ def main() -> None:
     if modelled:
         st.warning(tr("note.modelled"), icon="⚠️")
     if towns_notice and not kiosk:
-        st.info(f"{tr('note.official_failed')}: {towns_notice}")
+        st.info(f"{tr('note.official_failed')}: {md_text(towns_notice)}")
     if key_notice and not kiosk:
         st.info(f"底图密钥不可用,仅提供离线/无密钥底图 / Basemap key unusable, keyed basemaps "
                 f"are off: {key_notice}")
@@ -487,7 +507,7 @@ def main() -> None:
     if state.town and towns is not None:
         town_row = towns[towns["code"] == state.town].iloc[0]
         in_town = gf.projects_in_town(filtered, state.town, towns)
-        st.subheader(tr("town.heading", name=town_names.get(state.town, state.town)))
+        st.subheader(tr("town.heading", name=md_text(town_names.get(state.town, state.town))))
         st.metric(tr("town.count"), len(in_town))
         tc1, tc2 = st.columns(2)
         tc1.dataframe(count_frame(counts_by(in_town, "category", cat_options), cat_labels, tr,
