@@ -348,3 +348,45 @@ def test_exports_keep_text_and_neutralise_formulas(hostile_frame):
     dash = next(i for i, p in enumerate(ACCEPTED) if p.name == "csv_formula_dash")
     assert rows[dash]["title_en"] == "'" + ACCEPTED[dash].text
     assert rows[dash]["berths"] == "4.0"  # numbers are not touched
+
+
+# --------------------------------------------------------------------------- the whole page
+@pytest.fixture
+def hostile_app(monkeypatch, tmp_path, hostile_frame):
+    """AppTest on a data dir whose projects carry every payload and whose towns have hostile
+    English names."""
+    import shutil
+
+    (tmp_path / "boundaries").mkdir()
+    for name in ("district.geojson", "xijiang.geojson"):
+        shutil.copy(FIXTURES / "boundaries" / name, tmp_path / "boundaries" / name)
+    towns = json.loads((FIXTURES / "boundaries" / "towns.geojson").read_text(encoding="utf-8"))
+    for feat, p in zip(towns["features"], DANGEROUS, strict=False):
+        feat["properties"]["name_en"] = p.text
+    (tmp_path / "boundaries" / "towns.geojson").write_text(json.dumps(towns), encoding="utf-8")
+    hostile_frame.to_file(tmp_path / "projects.geojson", driver="GeoJSON")
+    monkeypatch.setenv("GAOYAO_DATA_DIR", str(tmp_path))
+    for name in ("GAOYAO_KIOSK", "TIANDITU_KEY", "GAOYAO_OFFICIAL_TOWNS"):
+        monkeypatch.delenv(name, raising=False)
+    return [f["properties"]["code"] for f in towns["features"]]
+
+
+def test_page_shows_payloads_only_as_data(hostile_app):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(lang="en", view=hostile_app[0])
+    at.run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if d.value.columns[0] == "ID"
+                 and len(d.value) == len(ACCEPTED))
+    assert sorted(table["Project"]) == sorted(p.text for p in ACCEPTED)  # literal, as data
+    # the town list offers the hostile names as plain options
+    options = at.selectbox(key="w_view").options
+    for p in DANGEROUS[:3]:
+        assert p.text in options
+    # markdown elements (the town heading) never carry markup from the data
+    heading = next(s.value for s in at.subheader)
+    assert "<" not in heading and "[" not in heading and "](" not in heading
+    assert html.unescape(heading).replace("\u2060", "").startswith(DANGEROUS[0].text)
+    for text in page_texts(at):
+        for p in DANGEROUS:
+            assert p.text not in text, p.name
