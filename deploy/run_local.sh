@@ -17,6 +17,8 @@ PROXY_PORT="${PROXY_PORT:-8600}"
 APP_PORT="${APP_PORT:-8601}"
 PY="${PY:-python3}"
 RUN_DIR="${RUN_DIR:-$(mktemp -d -t gaoyao-deploy.XXXXXX)}"
+# fewer glibc malloc arenas: memory returns closer to baseline after load (loadtest/RESULTS.md)
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 if ! command -v nginx >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
