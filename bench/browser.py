@@ -12,7 +12,8 @@ and its jQuery/Bootstrap/Font Awesome links are dropped (not needed to draw GeoJ
 
 The draw time is ``performance.now()`` (ms since navigation start) two animation frames after
 the scripts ran, i.e. after Leaflet added and laid out every feature and the browser painted;
-the numbers of SVG paths, marker icons (incl. cluster icons) and canvases are reported too.
+the numbers of SVG paths, marker icons (incl. cluster icons) and canvases are reported too,
+and ``project_marks`` (the app's project paths ``.gy-p`` and cluster icons ``.gy-cluster``).
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ def draw_time(args: dict[str, Any], directory: Path, name: str,
                     paths: document.querySelectorAll('.leaflet-overlay-pane path').length,
                     markers: document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon')
                         .length,
-                    canvases: document.querySelectorAll('.leaflet-overlay-pane canvas').length})""")
+                    canvases: document.querySelectorAll('.leaflet-overlay-pane canvas').length,
+                    projects: document.querySelectorAll('.gy-p, .gy-cluster').length})""")
             finally:
                 browser.close()
     finally:
@@ -156,4 +158,5 @@ def draw_time(args: dict[str, Any], directory: Path, name: str,
         raise RuntimeError(result["error"])
     return {"draw_s": result["drawn"] / 1000.0, "paths": result["paths"],
             "markers": result["markers"], "canvases": result["canvases"],
+            "project_marks": result["projects"],
             "blocked_requests": len(blocked)}

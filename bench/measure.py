@@ -217,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             out.update(draw_time(home, ns.browser_args.parent, ns.browser_args.name,
                                  timeout_s=ns.browser_timeout))
+            if ns.variant == "app" and out.get("n") and not out.get("project_marks"):
+                out["browser_error"] = "no project feature was drawn (.gy-p/.gy-cluster)"
+                out.pop("draw_s", None)
         except Exception as exc:  # the baseline may not draw at all at 100 000
             out["browser_error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
     json.dump(out, sys.stdout)

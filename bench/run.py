@@ -182,7 +182,9 @@ def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
                 notes.append(f"{v} browser: {row['browser_error']}")
             if "paths" in row:
                 notes.append(f"{v} drew {row['paths']} SVG paths, {row['markers']} marker/"
-                             f"cluster icons, {row['canvases']} canvases")
+                             f"cluster icons, {row['canvases']} canvases"
+                             + (f" ({row['project_marks']} project paths/cluster icons)"
+                                if v == "app" else ""))
         f = r["app"].get("filter")
         if f:
             notes.append(f"filter change: category `{f['category']}`, town `{f['town']}`, "

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import folium
+from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,18 @@ class LocalMarkerCluster(MarkerCluster):
 
     default_js = MARKERCLUSTER_JS
     default_css = MARKERCLUSTER_CSS
+
+    def render(self, **kwargs: object) -> None:
+        """As folium's, but when the page header already holds the links (one cluster per
+        category), do not create them again: each new link element compiles a template
+        (about 20 ms per cluster; see docs/performance.md)."""
+        figure = self.get_root()
+        header = getattr(figure, "header", None)
+        names = [name for name, _ in (*self.default_js, *self.default_css)]
+        if header is not None and all(n in header._children for n in names):
+            super(JSCSSMixin, self).render(**kwargs)
+        else:
+            super().render(**kwargs)
 
 
 def source_path(rel: str) -> Path:

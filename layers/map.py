@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 import folium
@@ -23,9 +24,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from folium.utilities import JsCode
+from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
+from folium.utilities import JsCode, get_obj_in_upper_tree
 from jinja2 import Template
+from jinja2.utils import htmlsafe_json_dumps
 
 from geo.filters import Codelists
 from geo.i18n import I18n
@@ -132,10 +135,19 @@ class CompactJSON(dict):
     Other objects are serialised exactly as before (see `_install_compact_json`)."""
 
 
+#: a "{" that starts a Jinja tag; in JSON text it can only occur inside a string
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
 def _compact_dumps(obj: object, **kwargs: object) -> str:
+    """folium's ``tojson``: `CompactJSON` without spaces and with UTF-8 text; for every object,
+    a ``{`` that would open a Jinja tag (``{{``, ``{%``, ``{#``) inside a string is written as
+    ``\\u007b`` (same JSON value). branca compiles rendered scripts as templates again when a
+    whole page is rendered (`render_html`), so a text like ``{{ 7*7 }}`` would otherwise be
+    evaluated by Jinja on the server."""
     if isinstance(obj, CompactJSON):
         kwargs = {**kwargs, "separators": (",", ":"), "ensure_ascii": False}
-    return json.dumps(obj, **kwargs)  # type: ignore[arg-type]
+    return _JINJA_OPEN.sub(r"\\u007b", json.dumps(obj, **kwargs))  # type: ignore[arg-type]
 
 
 def _install_compact_json() -> None:
@@ -167,6 +179,36 @@ def for_display(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
 
         return gdf_wgs84_to_gcj02(gdf)
     return gdf
+
+
+class _Raw(Element):
+    """Already rendered script text, added to the page as it is (never compiled as a
+    template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: object) -> str:
+        return self._text
+
+
+class _ProjectGeoJson(folium.GeoJson):
+    """folium.GeoJson whose rendered script goes to the page as text: branca would compile
+    it as a Jinja template (about 0.1 s per MB of data in every rerun, and ``{{ ... }}`` in a
+    text would be evaluated when the whole page is rendered). Only the ``script`` macro is
+    used (no style function, popup or tooltip children)."""
+
+    def render(self, **kwargs: object) -> None:
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        if self.show:  # as folium.map.Layer.render: "<this>.addTo(<parent>);"
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_Raw(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
 
 
 def _feature(geom: object, props: dict) -> dict:
@@ -347,14 +389,14 @@ def expand_feature(feature: dict, table: ProjectFeatures | Mapping) -> dict:
 
 
 class _Lookup(MacroElement):
-    """Sets ``window.gyT`` (the strings and styles the project features of this render refer
-    to) before the project layers are added. The data are JSON via ``tojson`` (``<``, ``>``,
-    ``&``, ``'`` as \\u escapes), so nothing can close the script."""
+    """Sets ``window.gyT`` (the strings, styles, row labels and coordinate origin the project
+    features of this render refer to) before the project layers are added. The table is JSON
+    with ``<``, ``>``, ``&``, ``'`` and Jinja-opening ``{`` as \\u escapes (`_compact_dumps`),
+    so nothing can close the script or be evaluated as a template; the script goes to the page
+    as text (`_Raw`)."""
 
     _template = Template("""
-        {% macro script(this, kwargs) %}
-        window.gyT = {{ this.table|tojson }};
-        {% endmacro %}
+        {% macro script(this, kwargs) %}{{ this.script() }}{% endmacro %}
     """)
 
     def __init__(self, strings: dict[str, str], styles: dict[str, dict],
@@ -362,6 +404,13 @@ class _Lookup(MacroElement):
         super().__init__()
         self._name = "Lookup"
         self.table = {"s": strings, "y": styles, "k": keys, "o": list(origin)}
+
+    def script(self) -> str:
+        data = str(htmlsafe_json_dumps(self.table, dumps=_compact_dumps, sort_keys=True))
+        return f"window.gyT = {data};"
+
+    def render(self, **kwargs: object) -> None:
+        self.get_root().script.add_child(_Raw(self.script()), name=self.get_name())
 
 
 def lookup_of(groups: Sequence[folium.FeatureGroup]) -> dict | None:
@@ -445,11 +494,11 @@ def project_layers(
         shapes.sort(key=lambda f: 0 if "Polygon" in f["geometry"]["type"] else 1)
         if shapes:
             extra = {"renderer": _CANVAS} if canvas else {}
-            folium.GeoJson(CompactJSON(_collection(shapes)), on_each_feature=_PROJECT_BIND,
+            _ProjectGeoJson(CompactJSON(_collection(shapes)), on_each_feature=_PROJECT_BIND,
                            name=cat, control=False, style=_PROJECT_STYLE,
                            coords_to_lat_lng=_PROJECT_COORDS, **extra).add_to(fg)
         if points:
-            layer = folium.GeoJson(CompactJSON(_collection(points)),
+            layer = _ProjectGeoJson(CompactJSON(_collection(points)),
                                    on_each_feature=_PROJECT_BIND, name=cat, control=False,
                                    point_to_layer=_PROJECT_POINT,
                                    coords_to_lat_lng=_PROJECT_COORDS)

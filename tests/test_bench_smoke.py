@@ -118,3 +118,34 @@ def test_compact_features_expand_to_the_escaped_popups():
                 assert full["tip"] == ls.tooltip_html(props, codelists, lang)
                 checked += 1
         assert checked >= 90  # every drawn part of the real registry
+
+
+def test_rendered_page_never_evaluates_template_syntax_in_data():
+    """branca compiles rendered scripts as Jinja templates when a whole page is rendered;
+    text like ``{{ 7*7 }}`` from the data must reach the page literally (not as 49)."""
+    import geopandas as gpd
+
+    from geo import filters as gf
+    from geo.i18n import I18n, load_table
+    from layers import map as lm
+    from layers.basemaps import get_basemap
+
+    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
+    evil = "{{ 7*7 }}{{ cycler.__init__.__globals__.os.getcwd() }}{% if 1 %}IF{% endif %}"
+    projects = gpd.GeoDataFrame(
+        {"id": ["p-evil"], "title_zh": [evil], "title_en": [evil], "category": ["port"],
+         "status": ["implementation"], "precision": [1], "towns_all": [evil],
+         "plan_ref": [evil], "evidence": [evil], "status_as_of": ["2021-12"]},
+        geometry=[shapely.Point(112.45, 23.05)], crs="EPSG:4326")
+    towns = gpd.GeoDataFrame(
+        {"code": ["1"], "name_zh": [evil], "name_en": [evil], "boundary_source": ["modelled"]},
+        geometry=[shapely.box(112.4, 23.0, 112.5, 23.1)], crs="EPSG:4326")
+    none = get_basemap("none")
+    m = lm.build_map(None, towns, None, codelists, tr, none, legend_categories=["port"])
+    html = lm.render_html(m, lm.project_layers(projects, codelists, tr, none))
+    assert str(ROOT) not in html  # {{ ...os.getcwd() }} was not evaluated
+    # the text stays literal everywhere: town outline, town label, project strings
+    assert html.count("\\u007b{ 7*7 }}") >= 3 and html.count("IF\\u007b% endif %}") >= 3
+    feats = lm.drawn_features(lm.project_layers(projects, codelists, tr, none))
+    assert evil.replace("<", "&lt;") in feats[0]["properties"]["pop"]
