@@ -588,6 +588,35 @@ def outline_layer(gdf: gpd.GeoDataFrame, basemap: Basemap, name: str, style: dic
                           on_each_feature=_BIND if tip else None)
 
 
+#: outlines (district, towns, river) are simplified by this many metres for display
+DISPLAY_TOLERANCE_M = 10.0
+_SIMPLIFIED: dict[tuple, gpd.GeoSeries] = {}
+
+
+def simplify_for_display(gdf: gpd.GeoDataFrame,
+                         tolerance_m: float = DISPLAY_TOLERANCE_M) -> gpd.GeoDataFrame:
+    """`gdf` (EPSG:4326) with its geometries simplified by `tolerance_m` metres (measured in
+    EPSG:32649, topology preserved) for drawing only: a town outline loses most of its
+    vertices but moves by at most `tolerance_m` (below a pixel at district and town zoom).
+    Memoised by geometry content, so the base map of every rerun reuses the result. Never use
+    the result for membership tests (those use the stored outlines)."""
+    if gdf.crs is None:
+        raise ValueError("GeoDataFrame without CRS (expected EPSG:4326)")
+    if tolerance_m <= 0 or len(gdf) == 0:
+        return gdf
+    geoms = gdf.geometry
+    wkb = shapely.to_wkb(geoms.values)
+    key = (tolerance_m, str(gdf.crs), tuple(b"" if w is None else w for w in wkb))
+    hit = _SIMPLIFIED.get(key)
+    if hit is None:
+        metric = geoms.to_crs(32649)
+        hit = metric.simplify(tolerance_m, preserve_topology=True).to_crs(gdf.crs)
+        if len(_SIMPLIFIED) > 32:
+            _SIMPLIFIED.clear()
+        _SIMPLIFIED[key] = hit
+    return gdf.set_geometry(hit.values, crs=gdf.crs)
+
+
 def bounds_of(gdf: gpd.GeoDataFrame) -> list[list[float]]:
     """``[[south, west], [north, east]]`` (lat/lon, Leaflet order) of `gdf`'s geometries."""
     geoms = gdf.geometry.dropna()
@@ -733,17 +762,17 @@ def build_map(
                          overlay=i > 0, control=False).add_to(m)
     frame = None
     if district is not None and len(district):
-        outline_layer(district, basemap, "district",
+        outline_layer(simplify_for_display(district), basemap, "district",
                       {"color": DISTRICT_COLOR, "weight": 3, "fill": False, "opacity": 0.9,
                        "interactive": False}).add_to(m)
         frame = district
     if river is not None and len(river):
-        outline_layer(river, basemap, "river",
+        outline_layer(simplify_for_display(river), basemap, "river",
                       {"color": RIVER_COLOR, "weight": 5, "opacity": 0.8},
                       tip=esc(tr("layer.river"))).add_to(m)
     modelled = False
     if towns is not None and len(towns):
-        town_layer(towns, tr, basemap, highlight).add_to(m)
+        town_layer(simplify_for_display(towns), tr, basemap, highlight).add_to(m)
         modelled = bool((towns.get("boundary_source", pd.Series(["modelled"])) != "official")
                         .any())
         frame = frame if frame is not None else towns
