@@ -11,9 +11,11 @@ install:            ## runtime dependencies
 install-dev:        ## runtime + test dependencies
 	$(PIP) install -q -r requirements-dev.txt
 
-browser:            ## Debian's Chromium (+ a CJK font for screenshots) for the e2e tests; Playwright never downloads one
-	@(test -x /usr/bin/chromium && dpkg -s fonts-wqy-microhei >/dev/null 2>&1) || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
+SYSTEM_PKGS = chromium fonts-wqy-microhei nginx-light
+
+browser:            ## Debian packages for the e2e tests: Chromium (Playwright never downloads one), a CJK font, nginx (deploy test)
+	@dpkg -s $(SYSTEM_PKGS) >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PKGS))
 
 assets:             ## copy Leaflet & co. from the installed XStatic packages into static/vendor
 	$(PY) -m layers.assets
