@@ -465,8 +465,7 @@ def main() -> None:
     if towns_notice and not kiosk:
         st.info(f"{tr('note.official_failed')}: {md_text(towns_notice)}")
     if key_notice and not kiosk:
-        st.info(f"底图密钥不可用,仅提供离线/无密钥底图 / Basemap key unusable, keyed basemaps "
-                f"are off: {key_notice}")
+        st.info(f"{tr('note.key_unusable')}: {md_text(key_notice)}")
 
     # ---- town view selector
     st.selectbox(tr("town.choose"), ["", *town_names], key=W["town"],

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.i18n import translator
 from loadtest.server import AppServer, free_port
 from tests.fixtures.app_support import FIXTURES, ROOT
 
@@ -22,7 +23,7 @@ APP = str(ROOT / "streamlit_app.py")
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 REAL = ROOT / "data" / "projects.geojson"
-KEY_NOTICE = "Basemap key unusable"
+KEY_NOTICE = translator("zh")("note.key_unusable")  # the app starts in Chinese
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_killed_server_restarts_and_page_recovers(tmp_path):
             page.goto(f"{first.base}/?lang=en&q=port")
             frame.locator("#gy-legend").wait_for(timeout=30_000)
             # the broken secrets.toml: a visible notice, the app keeps running
-            page.get_by_text(KEY_NOTICE).wait_for(timeout=10_000)
+            page.get_by_text(translator("en")("note.key_unusable")).wait_for(timeout=10_000)
             first.kill()
             assert first.proc.poll() is not None
             second = AppServer(port=port, env=env, args=args, log=log).start()
