@@ -39,9 +39,11 @@ METRICS = (
     ("prepare_s", "prepare once / cached copy per rerun", "s", 1.0),
     ("filter_s", "filter", "s", 1.0),
     ("render_home_s", "render home map (server)", "s", 1.0),
-    ("change_s", "filter change (server)", "s", 1.0),
+    ("change_s", "filter change: category+town+text (server)", "s", 1.0),
+    ("change_cat_s", "filter change: one category (server)", "s", 1.0),
     ("payload_home_mb", "payload home render", "MB", 1.0),
-    ("payload_change_kb", "payload filter change", "kB", 1.0),
+    ("payload_change_kb", "payload filter change (category+town+text)", "kB", 1.0),
+    ("payload_cat_kb", "payload filter change (one category)", "kB", 1.0),
     ("draw_s", "browser draw (home)", "s", 1.0),
     ("peak_rss_mb", "peak RSS", "MiB", 1.0),
     ("startup_s", "app first run (AppTest)", "s", 1.0),
@@ -126,6 +128,7 @@ def run_size(size: str, work: Path, reps: int, seed: int, browser: bool,
         r["payload_home_mb"] = r["payload_home_b"] / 1e6 if "payload_home_b" in r else None
         r["payload_change_kb"] = (r["payload_change_b"] / 1e3 if "payload_change_b" in r
                                   else None)
+        r["payload_cat_kb"] = r["payload_cat_b"] / 1e3 if "payload_cat_b" in r else None
     return out
 
 
@@ -188,7 +191,8 @@ def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         f = r["app"].get("filter")
         if f:
             notes.append(f"filter change: category `{f['category']}`, town `{f['town']}`, "
-                         f"text `{f['text']}` → {r['app'].get('shown_filtered')} projects")
+                         f"text `{f['text']}` → {r['app'].get('shown_filtered')} projects; "
+                         f"category `{f['category']}` alone → {r['app'].get('shown_cat')}")
         at = r.get("apptest", {})
         if at.get("import_s") is not None:
             notes.append(f"AppTest: imports {at['import_s']:.2f} s, second session's first "
