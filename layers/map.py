@@ -193,7 +193,7 @@ class _Raw(Element):
         return self._text
 
 
-class _ProjectGeoJson(folium.GeoJson):
+class _TextGeoJson(folium.GeoJson):
     """folium.GeoJson whose rendered script goes to the page as text: branca would compile
     it as a Jinja template (about 0.1 s per MB of data in every rerun, and ``{{ ... }}`` in a
     text would be evaluated when the whole page is rendered). Only the ``script`` macro is
@@ -494,11 +494,11 @@ def project_layers(
         shapes.sort(key=lambda f: 0 if "Polygon" in f["geometry"]["type"] else 1)
         if shapes:
             extra = {"renderer": _CANVAS} if canvas else {}
-            _ProjectGeoJson(CompactJSON(_collection(shapes)), on_each_feature=_PROJECT_BIND,
+            _TextGeoJson(CompactJSON(_collection(shapes)), on_each_feature=_PROJECT_BIND,
                            name=cat, control=False, style=_PROJECT_STYLE,
                            coords_to_lat_lng=_PROJECT_COORDS, **extra).add_to(fg)
         if points:
-            layer = _ProjectGeoJson(CompactJSON(_collection(points)),
+            layer = _TextGeoJson(CompactJSON(_collection(points)),
                                    on_each_feature=_PROJECT_BIND, name=cat, control=False,
                                    point_to_layer=_PROJECT_POINT,
                                    coords_to_lat_lng=_PROJECT_COORDS)
@@ -562,8 +562,8 @@ def town_layer(
         name = row.name_zh if tr.lang == "zh" else getattr(row, "name_en", row.name_zh)
         labels.append(_feature(spot, {"label": esc(name)}))
     fg = folium.FeatureGroup(name=esc(tr("layer.towns")), show=True)
-    folium.GeoJson(_collection(feats), name="towns", control=False).add_to(fg)
-    folium.GeoJson(_collection(labels), name="town_labels", control=False,
+    _TextGeoJson(_collection(feats), name="towns", control=False).add_to(fg)
+    _TextGeoJson(_collection(labels), name="town_labels", control=False,
                    point_to_layer=_TOWN_LABEL).add_to(fg)
     return fg
 
@@ -574,7 +574,7 @@ def town_highlight(towns: gpd.GeoDataFrame, code: str, basemap: Basemap) -> foli
     style = {"color": HIGHLIGHT_COLOR, "weight": 5, "opacity": 1.0, "fill": False}
     feats = [f for g in shown.geometry for f in _features(g, {"style": style})]
     fg = folium.FeatureGroup(name="highlight", show=True)
-    folium.GeoJson(_collection(feats), name="highlight", control=False,
+    _TextGeoJson(_collection(feats), name="highlight", control=False,
                    interactive=False).add_to(fg)
     return fg
 
@@ -584,7 +584,7 @@ def outline_layer(gdf: gpd.GeoDataFrame, basemap: Basemap, name: str, style: dic
     """A non-interactive outline (district, river) from `gdf` (EPSG:4326)."""
     shown = for_display(gdf, basemap)
     feats = [f for g in shown.geometry for f in _features(g, {"style": style, "tip": tip})]
-    return folium.GeoJson(_collection(feats), name=name, control=False,
+    return _TextGeoJson(_collection(feats), name=name, control=False,
                           on_each_feature=_BIND if tip else None)
 
 
