@@ -125,6 +125,7 @@ class _Context:
     def __init__(self, towns: Any, river: Any):
         self.town_geoms: dict[str, BaseGeometry] = {}  # name_zh -> polygon (EPSG:4326)
         self.district: BaseGeometry | None = None
+        self.district_tolerant: BaseGeometry | None = None
         self.river_m: BaseGeometry | None = None  # EPSG:32649
         if towns is not None:
             from geo.crs import require_crs
@@ -136,6 +137,9 @@ class _Context:
                     self.town_geoms[str(name)] = geom
             if self.town_geoms:
                 self.district = shapely.union_all(list(self.town_geoms.values()))
+                # tolerance for the inside check, buffered and prepared once per context
+                self.district_tolerant = self.district.buffer(1e-4)
+                shapely.prepare(self.district_tolerant)
         if river is not None:
             if isinstance(river, BaseGeometry):
                 rgeom = river  # documented: a bare shapely geometry is taken as EPSG:4326
@@ -162,7 +166,7 @@ class _Context:
 
     def inside_district(self, geom: BaseGeometry) -> bool:
         if self.district is not None:
-            return bool(self.district.buffer(1e-4).covers(geom))
+            return bool(self.district_tolerant.covers(geom))
         x0, y0, x1, y1 = geom.bounds
         b = DISTRICT_BBOX
         return b[0] <= x0 and x1 <= b[2] and b[1] <= y0 and y1 <= b[3]

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import shapely
 from shapely import wkt as shapely_wkt
 from shapely.errors import ShapelyError
 from shapely.geometry import Point
@@ -228,6 +229,7 @@ def _check_numbers(c: _Checker) -> None:
 
 
 def _check_coordinates(c: _Checker, district: BaseGeometry | None) -> None:
+    """Coordinate checks; ``district`` is the outline already buffered by the tolerance."""
     r = c.record
     lon_s, lat_s, wkt_s = r["lon"].strip(), r["lat"].strip(), r["geometry_wkt"].strip()
     if not (lon_s or lat_s or wkt_s):
@@ -286,7 +288,7 @@ def _check_coordinates(c: _Checker, district: BaseGeometry | None) -> None:
     if not (in_bbox(minx, miny) and in_bbox(maxx, maxy)):
         c.add("lon" if not wkt_s else "geometry_wkt",
               f"outside 高要区 (bounds {minx:.4f},{miny:.4f},{maxx:.4f},{maxy:.4f})")
-    elif district is not None and not district.buffer(0.01).contains(geom):
+    elif district is not None and not district.contains(geom):
         c.add("lon" if not wkt_s else "geometry_wkt", "outside the 高要区 outline")
 
 
@@ -302,6 +304,9 @@ def validate_records(
     check that every ``evidence`` and ``plan_ref`` occurs verbatim in the plan.
     """
     codes = codes or load_codelists()
+    if district is not None:  # ~1 km tolerance, buffered and prepared once for all records
+        district = district.buffer(0.01)
+        shapely.prepare(district)
     problems: list[Problem] = []
     first_row: dict[str, int] = {}
     for index, given in enumerate(records, start=2):  # row 1 is the header
