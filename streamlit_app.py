@@ -341,7 +341,9 @@ def kiosk_idle_timer(home_query: str, seconds: int) -> None:
 
 def download(label: str, data: str | bytes | Callable[[], str | bytes], file_name: str,
              mime: str, key: str) -> None:
-    st.download_button(label, data=data, file_name=file_name, mime=mime, key=key)
+    # on_click="ignore": a download does not rerun the script (nothing on the page changes)
+    st.download_button(label, data=data, file_name=file_name, mime=mime, key=key,
+                       on_click="ignore")
 
 
 def projects_table(df: pd.DataFrame, codelists: gf.Codelists, tr: I18n) -> pd.DataFrame:

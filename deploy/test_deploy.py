@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.app_support import in_own_thread
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "app_data"
 CHROMIUM = "/usr/bin/chromium"
@@ -84,21 +86,25 @@ def test_page_and_websocket_through_nginx(tmp_path):
         assert "nginx/" not in headers.get("Server", "")  # server_tokens off
         conf = (tmp_path / "nginx.conf").read_text()
         assert "ip_hash;" in conf and f"127.0.0.1:{app2}" in conf
-        with pw_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                         args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
-            external = []
-            page.route("**/*", lambda r: (r.continue_() if r.request.url.startswith(
-                ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:"))
-                else (external.append(r.request.url), r.abort())))
-            page.goto(base + "/?q=port")
-            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-            frame.locator("#gy-legend").wait_for(timeout=40_000)
-            assert frame.locator(".gy-town").count() == 3
-            metric = page.locator('[data-testid="stMetric"]').first
-            assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "2"
-            browser.close()
+        external: list[str] = []
+
+        def browser_checks() -> None:
+            with pw_api.sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--no-sandbox", "--disable-gpu"])
+                page = browser.new_page(viewport={"width": 1300, "height": 1000})
+                page.route("**/*", lambda r: (r.continue_() if r.request.url.startswith(
+                    ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:"))
+                    else (external.append(r.request.url), r.abort())))
+                page.goto(base + "/?q=port")
+                frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+                frame.locator("#gy-legend").wait_for(timeout=40_000)
+                assert frame.locator(".gy-town").count() == 3
+                metric = page.locator('[data-testid="stMetric"]').first
+                assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "2"
+                browser.close()
+
+        in_own_thread(browser_checks)  # see tests/fixtures/app_support.py
         assert external == []
         log = (tmp_path / "access.log").read_text()
         assert "GET /_stcore/stream" in log and '" 101 ' in log  # websocket upgraded

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.i18n import translator
 from loadtest.server import AppServer, free_port
-from tests.fixtures.app_support import FIXTURES, ROOT
+from tests.fixtures.app_support import FIXTURES, ROOT, in_own_thread
 
 APP = str(ROOT / "streamlit_app.py")
 CHROMIUM = "/usr/bin/chromium"
@@ -56,31 +56,34 @@ def test_killed_server_restarts_and_page_recovers(tmp_path):
     first = AppServer(port=port, env=env, args=args, log=log).start()
     second = None
     try:
-        with pw_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                         args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
-            external = []
-            page.route("**/*", lambda r: (r.continue_() if r.request.url.startswith(
-                ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:"))
-                else (external.append(r.request.url), r.abort())))
-            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-            page.goto(f"{first.base}/?lang=en&q=port")
-            frame.locator("#gy-legend").wait_for(timeout=30_000)
-            # the broken secrets.toml: a visible notice, the app keeps running
-            page.get_by_text(translator("en")("note.key_unusable")).wait_for(timeout=10_000)
-            first.kill()
-            assert first.proc.poll() is not None
-            second = AppServer(port=port, env=env, args=args, log=log).start()
-            page.reload()
-            frame.locator("#gy-legend").wait_for(timeout=30_000)
-            assert frame.locator(".gy-town").count() == 3
-            assert "q=port" in page.url  # the view survives in the URL
-            metric = page.locator('[data-testid="stMetric"]').first
-            assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "2"
-            page.screenshot(path=str(ARTIFACTS / "restart-after.png"))
-            assert external == []
-            browser.close()
+        def browser_checks() -> None:
+            nonlocal second
+            with pw_api.sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--no-sandbox", "--disable-gpu"])
+                page = browser.new_page(viewport={"width": 1300, "height": 1000})
+                external = []
+                page.route("**/*", lambda r: (r.continue_() if r.request.url.startswith(
+                    ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:"))
+                    else (external.append(r.request.url), r.abort())))
+                frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+                page.goto(f"{first.base}/?lang=en&q=port")
+                frame.locator("#gy-legend").wait_for(timeout=30_000)
+                # the broken secrets.toml: a visible notice, the app keeps running
+                page.get_by_text(translator("en")("note.key_unusable")).wait_for(timeout=10_000)
+                first.kill()
+                assert first.proc.poll() is not None
+                second = AppServer(port=port, env=env, args=args, log=log).start()
+                page.reload()
+                frame.locator("#gy-legend").wait_for(timeout=30_000)
+                assert frame.locator(".gy-town").count() == 3
+                assert "q=port" in page.url  # the view survives in the URL
+                metric = page.locator('[data-testid="stMetric"]').first
+                assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "2"
+                page.screenshot(path=str(ARTIFACTS / "restart-after.png"))
+                assert external == []
+                browser.close()
+        in_own_thread(browser_checks)  # see tests/fixtures/app_support.py
     finally:
         first.stop()
         if second:

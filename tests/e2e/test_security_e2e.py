@@ -220,8 +220,10 @@ def test_town_list_brief_and_csv_download_are_literal(hostile_server, visit, tmp
     viewer.close()
     # the CSV export: literal text, formula-looking cells neutralised
     page.get_by_role("tab", name="Export").click()
-    with page.expect_download(timeout=20_000) as dl:
-        page.get_by_role("button", name="Download CSV").click()
+    csv_button = page.get_by_role("button", name="Download CSV")
+    csv_button.wait_for(state="visible", timeout=20_000)
+    with page.expect_download(timeout=40_000) as dl:
+        csv_button.click()
     with open(dl.value.path(), encoding="utf-8", newline="") as fh:  # keep CR LF in cells
         rows = list(csv.DictReader(io.StringIO(fh.read(), newline="")))
     assert len(rows) == len(ACCEPTED)
