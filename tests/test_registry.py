@@ -9,38 +9,20 @@ import pytest
 from shapely.geometry import box
 
 from geo.registry import (
-    FIELDS,
     RegistryError,
     parse_number,
     read_records,
     validate_records,
 )
-
-GOOD = {
-    "id": "port-test-berths",
-    "title_zh": "测试码头",
-    "title_en": "Test berths",
-    "description": "A test record.",
-    "category": "port",
-    "sector": "transport.water",
-    "status": "preparation",
-    "status_zh": "推进",
-    "status_as_of": "2021-12",
-    "plan_ref": "第六章第一节",
-    "evidence": "推进4 个5000吨级标准集装箱码头泊位",
-    "location_text": "金利镇",
-    "towns": "金利镇",
-    "geometry_kind": "point",
-    "berths": "4",
-    "berth_dwt": "5000",
-}
+from tests.hostile import valid_record
 
 
 def record(**changes: str) -> dict[str, str]:
-    out = dict.fromkeys(FIELDS, "")
-    out.update(GOOD)
-    out.update(changes)
-    return out
+    """A valid record (the shared one of tests/hostile.py) with ``changes``."""
+    return valid_record("port-test-berths", **changes)
+
+
+GOOD = {k: v for k, v in record().items() if v}  # its non-blank fields
 
 
 def problems_of(*records: dict[str, str], **kwargs) -> list[tuple[str, str]]:
