@@ -504,25 +504,31 @@ def main() -> None:
     st.caption(tr("map.caption", n=figs["mapped"], total=figs["projects"],
                   d=figs["district_wide"], u=figs["not_located"]))
 
+    def count_tables(df: pd.DataFrame, key: str) -> None:
+        """Counts by category and by status of ``df``, side by side."""
+        left, right = st.columns(2)
+        left.dataframe(count_frame(counts_by(df, "category", cat_options), cat_labels, tr,
+                                   tr("col.category")), hide_index=True, key=f"{key}_cat")
+        right.dataframe(count_frame(counts_by(df, "status", list(codelists.status.index)),
+                                    status_labels, tr, tr("col.status")), hide_index=True,
+                        key=f"{key}_status")
+
     # ---- town view
     if state.town and towns is not None:
         town_row = towns[towns["code"] == state.town].iloc[0]
         in_town = gf.projects_in_town(filtered, state.town, towns)
         st.subheader(tr("town.heading", name=md_text(town_names.get(state.town, state.town))))
         st.metric(tr("town.count"), len(in_town))
-        tc1, tc2 = st.columns(2)
-        tc1.dataframe(count_frame(counts_by(in_town, "category", cat_options), cat_labels, tr,
-                                  tr("col.category")), hide_index=True, key="w_town_cat")
-        tc2.dataframe(count_frame(counts_by(in_town, "status", list(codelists.status.index)),
-                                  status_labels, tr, tr("col.status")), hide_index=True,
-                      key="w_town_status")
+        count_tables(in_town, "w_town")
         st.dataframe(projects_table(in_town, codelists, tr), hide_index=True,
                      width="stretch", key="w_town_list")
         if not kiosk:
-            brief = town_brief_html(town_row.to_dict(), in_town, codelists,
-                                    generated_on=dt.date.today().isoformat(),
-                                    source_note=tr("brief.source"))
-            download(tr("town.brief"), brief.encode("utf-8"),
+            def brief() -> bytes:  # built only when the button is clicked
+                return town_brief_html(town_row.to_dict(), in_town, codelists,
+                                       generated_on=dt.date.today().isoformat(),
+                                       source_note=tr("brief.source")).encode("utf-8")
+
+            download(tr("town.brief"), brief,
                      f"gaoyao-town-brief-{state.town}.html", "text/html", "w_dl_brief")
 
     # ---- table, statistics, export
@@ -538,12 +544,7 @@ def main() -> None:
         s3.metric(tr("stats.berths"), figs["berths"])
         s4.metric(tr("stats.dwt"), f"{figs['berth_dwt_total']:,.0f}")
         st.caption(tr("stats.note"))
-        a, b = st.columns(2)
-        a.dataframe(count_frame(counts_by(filtered, "category", cat_options), cat_labels, tr,
-                                tr("col.category")), hide_index=True, key="w_stats_cat")
-        b.dataframe(count_frame(counts_by(filtered, "status", list(codelists.status.index)),
-                                status_labels, tr, tr("col.status")), hide_index=True,
-                    key="w_stats_status")
+        count_tables(filtered, "w_stats")
         cap = capacities(filtered)
         if len(cap):
             cap["category"] = cap["category"].map(cat_labels).fillna(cap["category"])
