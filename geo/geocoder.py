@@ -61,6 +61,8 @@ METHODS: dict[str, str] = {
     "river_upstream": "上游: 2 km upstream along the Xi River from the place, precision 5",
     "river_downstream": "下游: 2 km downstream along the Xi River from the place, precision 5",
     "river_line": "the Xi River itself: the river line inside the district, precision 5",
+    "river_in_town": "the Xi River with town(s) (西江边;金利镇): the towns' riverside edge (their "
+                     "outline within 1.5 km of the river line), precision 5",
     "schematic_line": "range A至B: straight segments through the known points, precision 5",
     "range_endpoint": "range with only one end known: that end's point, precision 5",
     "multiple": "several parts geocoded with different methods; worst precision of the parts",
@@ -70,6 +72,7 @@ XI_RIVER_ID = "river-xijiang"  # the gazetteer row drawn as the river line when 
 TOWN_OFFSET_M = 3000.0
 PLACE_OFFSET_M = 1000.0
 RIVER_STEP_M = 2000.0
+RIVER_TOWN_REACH_M = 1500.0  # how near the river line a town's outline counts as its riverside
 
 _TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
 _TO_LL = Transformer.from_crs("EPSG:32649", "EPSG:4326", always_xy=True)
@@ -403,6 +406,31 @@ def _part(text: str, gaz: Gazetteer, ctx: _Context) -> tuple[list[GeocodeResult]
     return _single(text, gaz, ctx)
 
 
+def _river_along_towns(results: list[GeocodeResult], ctx: _Context) -> list[GeocodeResult]:
+    """``西江边;金利镇``: the river line and the town seats become the towns' riverside edge --
+    their outline within RIVER_TOWN_REACH_M of the river line (EPSG:32649). The river centre
+    line itself often lies just outside the district (it is the border), the edge lies on it."""
+    river = [r for r in results if r.method == "river_line"]
+    seats = [r for r in results if r.method == "town_seat"]
+    if len(river) != 1 or not seats or ctx.river_m is None:
+        return results
+    names = [n for r in seats for n in r.matched if n in ctx.town_geoms]
+    if not names:
+        return results
+    area = _to_m(shapely.union_all([ctx.town_geoms[n] for n in names]))
+    edge = area.boundary.intersection(ctx.river_m.buffer(RIVER_TOWN_REACH_M))
+    lines = [g for g in getattr(edge, "geoms", [edge]) if g.geom_type == "LineString"]
+    if sum(g.length for g in lines) < 500:
+        return results
+    reach = linemerge(shapely.MultiLineString(lines))
+    matched = tuple(dict.fromkeys((*river[0].matched, *names)))
+    merged = GeocodeResult(
+        _to_ll(reach), 5, "river_in_town", matched,
+        f"the riverside edge of {', '.join(names)} ({reach.length / 1000:.1f} km of town outline "
+        f"within {RIVER_TOWN_REACH_M / 1000:g} km of the Xi River line); site along it not known")
+    return [r for r in results if r is not river[0] and r not in seats] + [merged]
+
+
 def _combine(results: list[GeocodeResult]) -> BaseGeometry:
     geoms: list[BaseGeometry] = []
     for r in results:
@@ -462,7 +490,7 @@ def geocode(
                 break
         else:
             uniq.append(r)
-    results = uniq
+    results = _river_along_towns(uniq, ctx)
     matched = tuple(dict.fromkeys(n for r in results for n in r.matched))
     if len(results) == 1:
         r = results[0]

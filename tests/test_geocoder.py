@@ -229,3 +229,20 @@ def test_point_result_uses_the_river_line_when_given(gaz, river_fixture):
     assert r.geometry.geom_type == "LineString"
     assert r.method == "river_line" and r.precision == 5
     assert Point(112.45, 23.0414).distance(r.geometry) < 1e-9
+
+
+def test_river_with_a_town_is_that_towns_riverside_edge(gaz):
+    """西江边;金利镇 -> the part of 金利镇's outline along the river, not the whole river."""
+    towns = gpd.read_file(BOUNDARIES / "towns.geojson")
+    river = gpd.read_file(BOUNDARIES / "xijiang.geojson")
+    r = geocode("西江边;金利镇", gaz, towns=towns, river=river)
+    assert (r.precision, r.method) == (5, "river_in_town")
+    assert set(r.matched) == {"西江", "金利镇"}
+    metric = gpd.GeoSeries([r.geometry], crs="EPSG:4326").to_crs("EPSG:32649").iloc[0]
+    jinli = towns[towns["name_zh"] == "金利镇"].to_crs("EPSG:32649").geometry.iloc[0]
+    river_m = river.to_crs("EPSG:32649").geometry.union_all()
+    assert jinli.boundary.buffer(1).covers(metric)  # on the town's own outline
+    assert river_m.buffer(1_600).covers(metric)  # and within reach of the river line
+    assert 5_000 < metric.length < river_m.length  # a reach, not the whole river
+    whole = geocode("西江", gaz, towns=towns, river=river)
+    assert whole.method == "river_line"  # the river alone is still the whole river line
