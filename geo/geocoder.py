@@ -60,7 +60,7 @@ METHODS: dict[str, str] = {
     "near_place": "附近/周边/旁: the place's own point, precision at least 2",
     "river_upstream": "上游: 2 km upstream along the Xi River from the place, precision 5",
     "river_downstream": "下游: 2 km downstream along the Xi River from the place, precision 5",
-    "river_line": "the Xi River itself: the river line inside the district, precision 5",
+    "river_line": "the Xi River itself: the district's river frontage, precision 5",
     "river_in_town": "the Xi River with town(s) (西江边;金利镇): the towns' riverside edge (their "
                      "outline within 1.5 km of the river line), precision 5",
     "schematic_line": "range A至B: straight segments through the known points, precision 5",
@@ -227,11 +227,12 @@ def _place_result(place: Place, ctx: _Context) -> GeocodeResult:
         if ctx.river_m is not None:
             line = _to_ll(ctx.river_m)
             if ctx.district is not None:
-                clipped = line.intersection(ctx.district)
-                if not clipped.is_empty:
-                    line = clipped
+                frontage = _river_frontage(ctx)
+                if frontage is not None:
+                    line = frontage
             return GeocodeResult(line, 5, "river_line", (place.name_zh,),
-                                 "the river line within the district; works along it not located")
+                                 "the district's Xi River frontage (river line inside the district "
+                                 "and the outline along the river); works along it not located")
         return GeocodeResult(_pt(place), 5, "river_line", (place.name_zh,),
                              "river line not available: representative point of the river")
     return GeocodeResult(_pt(place), place.precision, "gazetteer", (place.name_zh,),
@@ -404,6 +405,20 @@ def _part(text: str, gaz: Gazetteer, ctx: _Context) -> tuple[list[GeocodeResult]
         if r is not None:
             return [r], ""
     return _single(text, gaz, ctx)
+
+
+def _river_frontage(ctx: _Context) -> BaseGeometry | None:
+    """The district's Xi River frontage (EPSG:4326): the river line where it runs inside the
+    district plus the outline within RIVER_TOWN_REACH_M of it (where the river is the border)."""
+    assert ctx.district is not None and ctx.river_m is not None
+    district_m = _to_m(ctx.district)
+    inside = ctx.river_m.intersection(district_m)
+    edge = district_m.boundary.intersection(ctx.river_m.buffer(RIVER_TOWN_REACH_M))
+    parts = [g for geom in (inside, edge) for g in getattr(geom, "geoms", [geom])
+             if g.geom_type == "LineString" and not g.is_empty]
+    if not parts:
+        return None
+    return _to_ll(linemerge(shapely.MultiLineString(parts)))
 
 
 def _river_along_towns(results: list[GeocodeResult], ctx: _Context) -> list[GeocodeResult]:

@@ -245,4 +245,10 @@ def test_river_with_a_town_is_that_towns_riverside_edge(gaz):
     assert river_m.buffer(1_600).covers(metric)  # and within reach of the river line
     assert 5_000 < metric.length < river_m.length  # a reach, not the whole river
     whole = geocode("西江", gaz, towns=towns, river=river)
-    assert whole.method == "river_line"  # the river alone is still the whole river line
+    assert whole.method == "river_line"  # the river alone: the district's whole frontage
+    from geo.spatial import towns_for_geometry
+
+    riverside = {t["name_zh"] for t in towns_for_geometry(whole.geometry, towns)}
+    # towns the reference pages put on the Xi (南岸 faces 端州, 金利 has 18 km of frontage)
+    assert {"南岸街道", "金利镇", "禄步镇", "大湾镇"} <= riverside
+    assert not {"活道镇", "蛟塘镇", "回龙镇"} & riverside  # inland towns in the south
