@@ -5,25 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.fixtures.app_support import FIXTURES, ROOT
+from tests.fixtures.app_support import ROOT
 
 APP = str(ROOT / "streamlit_app.py")
 T1, T2 = "441204001", "441204100"
-
-
-@pytest.fixture
-def app(monkeypatch):
-    monkeypatch.setenv("GAOYAO_DATA_DIR", str(FIXTURES))
-    monkeypatch.delenv("GAOYAO_KIOSK", raising=False)
-    monkeypatch.delenv("TIANDITU_KEY", raising=False)
-
-    def make(**params: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at.run()
-
-    return make
 
 
 def metric(at: AppTest, label: str) -> str:

@@ -44,21 +44,6 @@ DANGEROUS = [p for p in ACCEPTED if HTML_SPECIAL & set(p.text)]
 
 
 # --------------------------------------------------------------------------- helpers
-@pytest.fixture
-def app(monkeypatch):
-    monkeypatch.setenv("GAOYAO_DATA_DIR", str(FIXTURES))
-    for name in ("GAOYAO_KIOSK", "TIANDITU_KEY", "GAOYAO_OFFICIAL_TOWNS"):
-        monkeypatch.delenv(name, raising=False)
-
-    def make(**params: object) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at.run()
-
-    return make
-
-
 def page_texts(at: AppTest) -> list[str]:
     """Every text the page shows through markdown-like elements (may carry HTML)."""
     out = []

@@ -26,21 +26,6 @@ REAL = ROOT / "data" / "projects.geojson"
 KEY_NOTICE = translator("zh")("note.key_unusable")  # the app starts in Chinese
 
 
-@pytest.fixture
-def app(monkeypatch):
-    monkeypatch.setenv("GAOYAO_DATA_DIR", str(FIXTURES))
-    for name in ("GAOYAO_KIOSK", "TIANDITU_KEY", "GAOYAO_OFFICIAL_TOWNS"):
-        monkeypatch.delenv(name, raising=False)
-
-    def make(**params: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at.run()
-
-    return make
-
-
 @pytest.mark.e2e
 def test_killed_server_restarts_and_page_recovers(tmp_path):
     pw_api = pytest.importorskip("playwright.sync_api")
