@@ -3,7 +3,7 @@ PY ?= python3
 PIP ?= $(PY) -m pip
 PORT ?= 8501
 
-.PHONY: install install-dev browser assets run test lint data build bench
+.PHONY: install install-dev browser assets run test test-fast lint data build bench
 
 install:            ## runtime dependencies
 	$(PIP) install -q -r requirements.txt
@@ -28,6 +28,9 @@ lint:
 
 test: install-dev browser assets lint  ## the whole suite, as CI runs it
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+test-fast:          ## inner loop: unit + AppTest; no browser, no downloads, no installs
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not e2e and not slow"
 
 data:               ## regenerate data/boundaries from the pinned source packages
 	$(PY) -m prep.boundaries

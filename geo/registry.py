@@ -25,7 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.codelists import REPO_ROOT, Codelists, load_codelists
 
 DEFAULT_PROJECTS = REPO_ROOT / "data" / "projects.csv"
-DEFAULT_PLAN = REPO_ROOT.parent / "shared" / "sources" / "000_6c2582cb47a6a2df.txt"
+DEFAULT_PLAN = REPO_ROOT / "data" / "sources" / "plan" / "gaoyao-14th-fyp-2021.txt"
 
 TEXT_FIELDS = (
     "id", "title_zh", "title_en", "description", "description_zh", "category", "sector",
@@ -348,7 +348,8 @@ def _check_plan(c: _Checker, plan_text: str) -> None:
 
 
 def load_plan_text(path: Path | str | None = None) -> str | None:
-    """The plan's text if the file is present (it lives outside the repository), else None."""
+    """The plan's text (``data/sources/plan``, carried by the repository), or None for a
+    `path` that does not exist."""
     candidate = Path(path) if path else DEFAULT_PLAN
     return candidate.read_text(encoding="utf-8") if candidate.is_file() else None
 

@@ -46,7 +46,7 @@ from prep import sources
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO_ROOT / "data" / "boundaries"
-REFERENCE_CSV = REPO_ROOT.parent / "shared" / "reference" / "towns_published.csv"
+REFERENCE_CSV = REPO_ROOT / "data" / "sources" / "reference" / "towns_published.csv"
 
 DISTRICT_CODE = "441204"
 DISTRICT_NAME_ZH = "高要区"
@@ -70,7 +70,7 @@ class Unit:
     area_source_url: str
 
 
-# Published areas and bank sides, copied from /work/shared/reference/towns_published.csv (kept
+# Published areas and bank sides, copied from data/sources/reference/towns_published.csv (kept
 # here so regeneration does not depend on that directory; cross-checked against it when present).
 UNITS: tuple[Unit, ...] = (
     Unit("441204001", "南岸街道", "south", 70.5,

@@ -40,7 +40,7 @@ DISTRICT = CTX.district.geometry.union_all()
 GAZ = CTX.gazetteer
 GAZ_NAMES = sorted({n for p in GAZ for n in p.names})
 GAZ_NAME_ZH = {p.name_zh for p in GAZ}
-SCHEMA = REPO_ROOT.parent / "shared" / "standards" / "oc4ids-0.9.5" / "project-schema.json"
+SCHEMA = REPO_ROOT / "data" / "sources" / "oc4ids-0.9.5" / "project-schema.json"
 
 # A point of the district shifted by the GCJ-02 offset is still inside the district (see
 # test_gcj_offset_point_cannot_be_detected_from_position): the defence is coord_source.
@@ -424,8 +424,6 @@ def test_gcj_passthrough_outside_china(lon, lat):
 # ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def oc4ids_validator():
-    if not SCHEMA.is_file():
-        pytest.skip("OC4IDS schema not present (../shared)")
     from jsonschema import Draft4Validator
 
     return Draft4Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
