@@ -115,8 +115,9 @@ def test_routed_projects_are_drawn_with_the_places_towns(routes, gazetteer, reco
             assert props["precision"] == 5, pid
             assert props["geocode_method"] == "schematic_line", pid
             assert props["length_km"] and props["length_km"] > 0, pid
-        else:  # only single places known: drawn there, never coarser than the town
-            assert props["precision"] <= 3, pid
+        else:  # only single places known: drawn at them, never at district level
+            assert props["precision"] not in (4, 9), pid
+            assert props["geocode_method"] not in ("district", "not_geocoded"), pid
         assert "routes.csv" in records[pid]["notes"], f"{pid}: notes should cite routes.csv"
 
 
