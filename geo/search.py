@@ -7,8 +7,10 @@ its searched fields. A term matches:
   ``金利港``);
 - Latin text: as the start of a word in the English fields, case-insensitively (``port`` finds
   "Port" and "ports" but not "airport", "sports" or "support");
-- or through one of its synonyms (``data/search_synonyms.csv``: ``wharf`` → 港;码头;泊位…),
-  each matched by the same rules.
+- or through one of its synonyms (``data/search_synonyms.csv``: ``wharf`` → 港口;码头;泊位…),
+  each matched by the same rules; a synonym written ``re:…`` in the table is a regular
+  expression (``re:(?<![空粤香])港(?!澳)`` is 港 but not 空港, the airport, nor 粤港澳 or
+  香港). User text is never a regex.
 
 The score of a project is the sum over terms of the weight of the best field the term (or a
 synonym) matched: the title counts most, then place fields, then the rest; a synonym match
@@ -61,9 +63,14 @@ def _field_text(projects: pd.DataFrame, field: str) -> pd.Series:
     return projects[field].map(lambda v: "" if v is None or v != v else str(v)).str.casefold()
 
 
-def _term_weights(texts: Mapping[str, pd.Series], term: str, index: pd.Index) -> pd.Series:
-    """Best field weight per project for one literal term (0 where it does not match)."""
-    if is_chinese(term):
+def _term_weights(texts: Mapping[str, pd.Series], term: str, index: pd.Index,
+                  table_regex: bool = False) -> pd.Series:
+    """Best field weight per project for one term (0 where it does not match). The term is
+    literal text, or (`table_regex`, synonyms written ``re:…`` in the table) a pattern."""
+    if table_regex and term.startswith("re:"):
+        term, pattern, regex = term[3:], term[3:], True
+        fields = ZH_FIELDS if is_chinese(term) else EN_FIELDS
+    elif is_chinese(term):
         fields, pattern, regex = ZH_FIELDS, term, False
     else:
         fields, regex = EN_FIELDS, True
@@ -88,8 +95,8 @@ def search_scores(projects: pd.DataFrame, text: str,
     for term in terms:
         best = _term_weights(texts, term, projects.index)
         for alt in (synonyms or {}).get(term, ()):
-            best = best.combine(_term_weights(texts, alt, projects.index) * SYNONYM_FACTOR,
-                                max)
+            alt_best = _term_weights(texts, alt, projects.index, table_regex=True)
+            best = best.combine(alt_best * SYNONYM_FACTOR, max)
         matched_all &= best > 0
         total += best
     return total.where(matched_all, 0.0)

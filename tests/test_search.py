@@ -16,7 +16,8 @@ SYNONYMS_CSV = Path(__file__).resolve().parents[1] / "data" / "search_synonyms.c
 def projects() -> pd.DataFrame:
     return pd.DataFrame({
         "id": ["port-jinli", "airport", "sports", "support", "berths", "road"],
-        "title_zh": ["金利港集装箱泊位", "通用机场", "体育中心", "扶持资金", "高要港扩建", "高要大道"],
+        "title_zh": ["金利港集装箱泊位", "临空港经济区", "体育中心", "扶持资金", "高要港扩建",
+                     "高要大道"],
         "title_en": ["Jinli Port container berths", "General airport", "Sports centre",
                      "Support fund", "Gaoyao harbour expansion", "Gaoyao Avenue"],
         "location_text": ["金利港", "高要区", "南岸街道", "高要区", "高要港", "南岸街道;金渡镇"],
@@ -36,7 +37,7 @@ def test_english_word_prefix_not_substring(projects) -> None:
 
 def test_synonyms_reach_chinese_records(projects, synonyms) -> None:
     hits = projects[search_mask(projects, "wharf", synonyms)]["id"].tolist()
-    assert hits == ["port-jinli", "berths"]  # 港 / 泊位 in the Chinese titles
+    assert hits == ["port-jinli", "berths"]  # 港 / 泊位 in the titles, not 临空港 (airport)
     assert projects[search_mask(projects, "wharf")].empty  # no synonyms: nothing
 
 
@@ -57,5 +58,5 @@ def test_empty_query_matches_everything(projects) -> None:
 
 
 def test_committed_synonyms_are_well_formed(synonyms) -> None:
-    assert synonyms["wharf"][:3] == ("港", "码头", "泊位")
+    assert synonyms["wharf"][:3] == ("re:(?<![空粤香])港(?!澳)", "码头", "泊位")
     assert all(term == term.casefold() and alts for term, alts in synonyms.items())
