@@ -56,22 +56,54 @@ def _main_part(geom: BaseGeometry) -> BaseGeometry:
     return max(parts, key=lambda g: g.area) if parts is not None else geom
 
 
-def place_labels(towns: gpd.GeoDataFrame, names: Mapping[str, str], zoom: float,
-                 font_px: float = 13.0, badge_px: float = 0.0, pad_px: float = 4.0,
-                 zoom_steps: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
-                 ) -> list[LabelSpot]:
-    """A spot for every town of `towns` (``code`` column, any declared CRS) whose label
-    ``names[code]`` (plus a badge `badge_px` high under it) overlaps no other label, shown
-    from the first zoom ``zoom + step`` at which it fits. A town that fits at no step gets the
-    last one (labels never overlap at or above their ``min_zoom``)."""
+def label_size_px(name: str, chips: int = 0, font_px: float = 13.0, chip_px: float = 20.0,
+                  badge_px: float = 16.0, pad_px: float = 6.0,
+                  total_px: float = 0.0) -> tuple[float, float]:
+    """(width, height) in screen pixels of a town label: its name (followed by a total badge
+    `total_px` wide, if any) and under it a row of `chips` count chips (none: no row)."""
+    width = max(text_width_px(name, font_px) + total_px, chips * chip_px)
+    height = font_px + (badge_px if chips else 0.0)
+    return width + 2 * pad_px, height + 2 * pad_px
+
+
+def detail_zooms(spots: Sequence[LabelSpot], sizes: Mapping[str, tuple[float, float]],
+                 zoom_steps: Sequence[float]) -> dict[str, float]:
+    """For labels already placed (`spots`), the first zoom of `zoom_steps` (absolute) from
+    which each one's larger box ``sizes[code]`` (e.g. with its chips row), at the same centre,
+    overlaps no other label's larger box; the last step where none is free."""
+    merc = gpd.GeoSeries([Point(s.lon, s.lat) for s in spots], crs="EPSG:4326").to_crs(
+        WEB_MERCATOR)
+    centres = {s.code: pt for s, pt in zip(spots, merc, strict=True)}
+    out = {}
+    for s in spots:
+        out[s.code] = zoom_steps[-1]
+        for z in sorted(z for z in zoom_steps if z >= s.min_zoom):
+            mpp = metres_per_pixel(z)
+            mine = _box(centres[s.code], sizes[s.code], mpp)
+            if not any(mine.intersects(_box(centres[c], sizes[c], mpp))
+                       for c in centres if c != s.code):
+                out[s.code] = z
+                break
+    return out
+
+
+def place_labels(towns: gpd.GeoDataFrame, sizes: Mapping[str, tuple[float, float]],
+                 zoom: float, zoom_steps: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0),
+                 priority: Mapping[str, float] | None = None) -> list[LabelSpot]:
+    """A spot for every town of `towns` (``code`` column, any declared CRS) whose label box
+    (``sizes[code]``: width, height in screen pixels, see `label_size_px`) overlaps no other
+    label, shown from the first zoom ``zoom + step`` at which it fits. A town that fits at no
+    step gets the last one (labels never overlap at or above their ``min_zoom``). Towns are
+    placed in order of `priority` (e.g. their project counts; higher first), then area."""
     require_crs(towns, "towns")
     merc = towns.to_crs(WEB_MERCATOR)
-    merc = merc.assign(_area=merc.geometry.area).sort_values("_area", ascending=False)
+    rank = [float((priority or {}).get(str(c), 0.0)) for c in merc["code"]]
+    merc = merc.assign(_rank=rank, _area=merc.geometry.area).sort_values(
+        ["_rank", "_area"], ascending=False)
     codes = [str(c) for c in merc["code"]]
     shapes = dict(zip(codes, merc.geometry, strict=True))
     poles = {c: polylabel(_main_part(g), tolerance=10.0) for c, g in shapes.items()}
-    sizes = {c: (text_width_px(names.get(c, c), font_px) + 2 * pad_px,
-                 font_px + badge_px + 2 * pad_px) for c in codes}
+    sizes = {c: sizes.get(c, (40.0, 20.0)) for c in codes}
     spots: dict[str, tuple[Point, float]] = {}
     for step in zoom_steps:
         z = zoom + step
