@@ -8,6 +8,7 @@ berth tonnage is the sum of ``berths × berth_dwt`` (DWT); capacities are summed
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -64,6 +65,58 @@ def capacities(projects: pd.DataFrame) -> pd.DataFrame:
     out = df.groupby(["category", "capacity_unit"], as_index=False).agg(
         capacity=("capacity", "sum"), projects=("capacity", "size"))
     return out[cols].sort_values(["category", "capacity_unit"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A summed quantity that is known only for some of the projects it concerns.
+
+    `value` sums the `known` projects; `unknown` = `concerned` - `known`. A reader is told
+    "length unknown for 3 of 5" instead of a bare 0.0 when nothing is known."""
+
+    value: float
+    known: int
+    concerned: int
+
+    @property
+    def unknown(self) -> int:
+        return self.concerned - self.known
+
+    @property
+    def is_known(self) -> bool:
+        return self.known > 0
+
+
+def _quantity(values: pd.Series) -> Quantity:
+    numbers = pd.to_numeric(values, errors="coerce")
+    known = numbers.notna()
+    return Quantity(value=float(numbers[known].sum()), known=int(known.sum()),
+                    concerned=len(values))
+
+
+def route_length(projects: pd.DataFrame, categories: tuple[str, ...]) -> Quantity:
+    """Length (km) of the roads/railways in `categories` as far as it is known: the plan's
+    stated length (``length_km_stated``) where given, else the measured length of a drawn
+    line (``length_km``, EPSG:32649; schematic lines count: their length is the schematic's).
+    Points and district-wide records have no length: they count as unknown."""
+    if len(projects) == 0 or "category" not in projects.columns:
+        return Quantity(0.0, 0, 0)
+    rows = projects[projects["category"].isin(categories)]
+    stated = pd.to_numeric(rows.get("length_km_stated", pd.Series(index=rows.index,
+                                                                  dtype=float)),
+                           errors="coerce")
+    drawn = pd.to_numeric(rows.get("length_km", pd.Series(index=rows.index, dtype=float)),
+                          errors="coerce")
+    return _quantity(stated.fillna(drawn))
+
+
+def berth_quantity(projects: pd.DataFrame) -> Quantity:
+    """Number of berths over the port projects (category ``port``); unknown where a port
+    project does not say how many."""
+    if len(projects) == 0 or "category" not in projects.columns:
+        return Quantity(0.0, 0, 0)
+    ports = projects[projects["category"] == "port"]
+    return _quantity(ports.get("berths", pd.Series(index=ports.index, dtype=float)))
 
 
 #: precision code of records known only to lie somewhere in the district (not drawn)

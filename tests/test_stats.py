@@ -66,3 +66,25 @@ def test_capacities_never_mix_units():
         {"category": "power", "capacity_unit": "kV", "capacity": 220.0, "projects": 1},
         {"category": "power", "capacity_unit": "MW", "capacity": 15.0, "projects": 2},
     ]
+
+
+def test_route_length_says_how_much_is_unknown():
+    df = gpd.GeoDataFrame({
+        "category": ["road", "road", "highway", "railway", "port"],
+        "length_km_stated": [None, 12.0, None, None, None],
+        "length_km": [3.5, 9.9, None, None, None],  # the stated length wins over the drawn
+    }, geometry=[shapely.Point(0, 0)] * 5, crs=4326)
+    roads = stats.route_length(df, stats.ROAD_CATEGORIES)
+    assert (roads.value, roads.known, roads.concerned, roads.unknown) == (15.5, 2, 3, 1)
+    rail = stats.route_length(df, stats.RAIL_CATEGORIES)
+    assert (rail.is_known, rail.unknown, rail.concerned) == (False, 1, 1)
+    assert stats.route_length(df.iloc[0:0], stats.ROAD_CATEGORIES).concerned == 0
+
+
+def test_berths_known_only_where_stated():
+    df = gpd.GeoDataFrame({"category": ["port", "port", "road"], "berths": [4, None, 2]},
+                          geometry=[shapely.Point(0, 0)] * 3, crs=4326)
+    q = stats.berth_quantity(df)
+    assert (q.value, q.known, q.concerned) == (4.0, 1, 2)
+    none = stats.berth_quantity(df[df["category"] == "road"])
+    assert (none.concerned, none.is_known) == (0, False)
