@@ -93,10 +93,10 @@ _PROJECT_BIND = JsCode(
         function S(x) {
             return typeof x === "number" ? ((window.gyT || {s: {}}).s[x] || "") : (x || "");
         }
-        layer.bindTooltip(function() {
+        function tip() {
             return "<b>" + (p.a ? "\u2248 " : "") + p.h[0] + "</b><br>" + S(p.t);
-        }, {sticky: true});
-        layer.bindPopup(function() {
+        }
+        function pop() {
             var rows = "", K = (window.gyT || {k: {}}).k[p.k] || [];
             for (var i = 0; i < K.length && i < p.v.length; i++) {
                 rows += "<tr><th>" + S(K[i]) + "</th><td>" + S(p.v[i]) + "</td></tr>";
@@ -104,7 +104,15 @@ _PROJECT_BIND = JsCode(
             return '<div class="gy-pop"><b>' + p.h[0] + "</b>"
                 + (p.h[1] ? "<br><i>" + p.h[1] + "</i>" : "") + "<table>" + rows
                 + "</table><small>" + (p.h.length > 2 ? p.h[2] : p.pid) + "</small></div>";
-        }, {maxWidth: 340});
+        }
+        // A MultiPoint is a group of markers; a marker cluster keeps only those markers (the
+        // group never reaches the map), so each drawn marker carries the tooltip and popup.
+        var drawn = layer.getLayers ? layer.getLayers() : [layer];
+        for (var j = 0; j < drawn.length; j++) {
+            if (drawn[j] !== layer) { drawn[j].feature = feature; }
+            drawn[j].bindTooltip(tip, {sticky: true});
+            drawn[j].bindPopup(pop, {maxWidth: 340});
+        }
     }"""
 )
 _PROJECT_POINT = JsCode(
