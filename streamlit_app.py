@@ -32,17 +32,13 @@ from geo.brief import town_brief_html
 from geo.i18n import I18n, load_table
 from geo.stats import capacities, counts_by, key_figures
 from layers.assets import copy_assets, missing_assets
+from layers.base import town_highlight
 from layers.basemaps import available_basemaps, get_basemap
-from layers.map import (
-    bounds_of,
-    build_map,
-    center_of,
-    for_display,
-    project_features,
-    project_layers,
-    town_highlight,
-    zoom_for_bounds,
-)
+from layers.display import for_display
+from layers.map import build_map
+from layers.payload import project_features
+from layers.projects import project_layers
+from layers.viewport import bounds_of, center_of, zoom_for_bounds
 
 ROOT = Path(__file__).resolve().parent
 MAP_KEY = "gy_map"
@@ -144,7 +140,7 @@ def load_layer_cached(path: str, mtime: float) -> gpd.GeoDataFrame | None:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def features_cached(path: str, mtime: float, lang: str, basemap_key: str) -> dict:
     """Drawable features of every project for one language and basemap (see
-    layers.map.project_features); filtering then only picks ids."""
+    layers.payload.project_features); filtering then only picks ids."""
     projects = load_projects_cached(path, mtime)
     return project_features(projects, codelists_cached(), I18n(i18n_table(), lang),
                             get_basemap(basemap_key))

@@ -30,10 +30,11 @@ from geo import filters as gf
 from geo.brief import town_brief_html
 from geo.i18n import I18n, load_table
 from layers.basemaps import get_basemap
-from layers.map import build_map, project_layers, render_html
-from layers.style import popup_html, tooltip_html
+from layers.map import build_map, render_html
+from layers.projects import project_layers
 from tests.fixtures.app_support import FIXTURES, ROOT
 from tests.hostile import ACCEPTED, XSS_MARKER, hostile_record
+from tests.layers_support import drawn_features
 
 APP = str(ROOT / "streamlit_app.py")
 T1 = "441204001"
@@ -257,10 +258,14 @@ def codelists() -> gf.Codelists:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_tooltips_and_popups_escape_every_payload(hostile_frame, codelists, lang):
+    """The tooltips and popups as the browser builds them (layers/js/project_bind.js)."""
     tr = I18n(load_table(ROOT / "data" / "i18n.csv"), lang)
+    groups = project_layers(hostile_frame, codelists, tr, get_basemap("none"))
+    shown = {f["properties"]["pid"]: f["properties"] for f in drawn_features(groups)}
+    assert len(shown) == len(ACCEPTED)
     for (_, row), p in zip(hostile_frame.iterrows(), ACCEPTED, strict=True):
-        props = row.drop("geometry").to_dict()
-        for out in (tooltip_html(props, codelists, lang), popup_html(props, codelists, tr)):
+        props = shown[row["id"]]
+        for out in (props["tip"], props["pop"]):
             doc = parse(out)
             assert set(doc.tags) <= {"b", "br", "i", "div", "table", "tr", "th", "td", "small"}
             assert [a for a, _ in doc.attrs] in ([], ["class"]), (p.name, doc.attrs)

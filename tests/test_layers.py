@@ -1,11 +1,14 @@
-"""layers.map / layers.style / layers.basemaps without a browser: bounds, styles, escaping,
+"""The layers package without a browser: bounds, styles, escaping,
 local assets, GCJ-02 for AMap only."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
+import folium
 import geopandas as gpd
 import pytest
 import shapely
@@ -13,11 +16,18 @@ from pyproj import Geod
 
 from geo import filters as gf
 from geo.i18n import translator
+from layers import base as lb
 from layers import basemaps as bm
+from layers import legend as ll
 from layers import map as lm
+from layers import projects as lp
 from layers import style as ls
+from layers import viewport as lv
 from layers.assets import external_urls
-from tests.fixtures.app_support import DISTRICT, HOSTILE_MARKERS, PROJECTS, RIVER, TOWNS
+from layers.display import for_display
+from layers.payload import project_features
+from tests.fixtures.app_support import DISTRICT, HOSTILE_MARKERS, PROJECTS, RIVER, ROOT, TOWNS
+from tests.layers_support import browser_popups, drawn_features, geojson_payload
 
 NONE = bm.get_basemap("none")
 AMAP = bm.BASEMAPS["amap"]
@@ -38,14 +48,14 @@ def build(data, lang="zh", basemap=NONE):
     tr = translator(lang)
     m = lm.build_map(data["district"], data["towns"], data["river"], data["codelists"], tr,
                      basemap, legend_categories=["port", "road"])
-    groups = lm.project_layers(data["projects"], data["codelists"], tr, basemap)
+    groups = lp.project_layers(data["projects"], data["codelists"], tr, basemap)
     return m, groups
 
 
 def features_of(groups):
     """All project features (dicts) inside the FeatureGroups, with ``style``/``tip``/``pop``
     expanded from the compact properties and the render's lookup table as the browser does."""
-    return lm.drawn_features(groups)
+    return drawn_features(groups)
 
 
 def test_bounds_are_lat_lon(data):
@@ -60,9 +70,9 @@ def test_bounds_are_lat_lon(data):
 
 def test_zoom_and_centre_for_a_town():
     bounds = [[23.00, 112.40], [23.08, 112.50]]
-    assert lm.center_of(bounds) == pytest.approx((23.04, 112.45))
-    z_town = lm.zoom_for_bounds(bounds)
-    z_district = lm.zoom_for_bounds([[22.9, 112.1], [23.25, 112.7]])
+    assert lv.center_of(bounds) == pytest.approx((23.04, 112.45))
+    z_town = lv.zoom_for_bounds(bounds)
+    z_district = lv.zoom_for_bounds([[22.9, 112.1], [23.25, 112.7]])
     assert 11 <= z_town <= 13 and z_district < z_town
 
 
@@ -200,22 +210,20 @@ def _shift_m(a: shapely.Point, b: shapely.Point) -> float:
 
 
 def test_gcj02_only_for_amap(data):
-    pytest.importorskip("geo.crs")
     pts = data["projects"][data["projects"]["id"] == "power-lubu-plant"]
-    same = lm.for_display(pts, NONE).geometry.iloc[0]
+    same = for_display(pts, NONE).geometry.iloc[0]
     assert same.equals(pts.geometry.iloc[0])
-    moved = lm.for_display(pts, AMAP).geometry.iloc[0]
+    moved = for_display(pts, AMAP).geometry.iloc[0]
     assert 300 < _shift_m(pts.geometry.iloc[0], moved) < 900
 
 
 def test_every_overlay_converted_for_amap(data):
-    pytest.importorskip("geo.crs")
     m_w, g_w = build(data, basemap=NONE)
     m_g, g_g = build(data, basemap=AMAP)
 
     def first_coord(m):
         out = {}
-        for payload in lm.geojson_payload(m):
+        for payload in geojson_payload(m):
             for f in payload["features"]:
                 c = f["geometry"]["coordinates"]
                 while isinstance(c[0], list | tuple):
@@ -235,8 +243,8 @@ def test_every_overlay_converted_for_amap(data):
     assert pw.keys() == pg.keys() and pw
     for pid in pw:
         assert 300 < _shift_m(shapely.Point(pw[pid]), shapely.Point(pg[pid])) < 900
-    hl_w = lm.geojson_payload(lm.town_highlight(data["towns"], "441204001", NONE))[0]
-    hl_g = lm.geojson_payload(lm.town_highlight(data["towns"], "441204001", AMAP))[0]
+    hl_w = geojson_payload(lb.town_highlight(data["towns"], "441204001", NONE))[0]
+    hl_g = geojson_payload(lb.town_highlight(data["towns"], "441204001", AMAP))[0]
     a = shapely.Point(hl_w["features"][0]["geometry"]["coordinates"][0][0])
     b = shapely.Point(hl_g["features"][0]["geometry"]["coordinates"][0][0])
     assert 300 < _shift_m(a, b) < 900
@@ -245,17 +253,17 @@ def test_every_overlay_converted_for_amap(data):
 def test_no_crs_is_an_error(data):
     bare = gpd.GeoDataFrame(geometry=[shapely.Point(112.4, 23.0)])
     with pytest.raises(ValueError, match="CRS"):
-        lm.for_display(bare, NONE)
+        for_display(bare, NONE)
 
 
 def test_towns_layer_codes_labels_and_modelled_dash(data):
-    fg = lm.town_layer(data["towns"], translator("en"), NONE, highlight="441204100")
-    outlines, labels = lm.geojson_payload(fg)
+    fg = lb.town_layer(data["towns"], translator("en"), NONE, highlight="441204100")
+    outlines, labels = geojson_payload(fg)
     codes = [f["properties"]["town_code"] for f in outlines["features"]]
     assert codes == ["441204001", "441204100", "441204101"]
     assert all(f["properties"]["style"]["dashArray"] == "4 4" for f in outlines["features"])
     hl = next(f for f in outlines["features"] if f["properties"]["town_code"] == "441204100")
-    assert hl["properties"]["style"]["color"] == lm.HIGHLIGHT_COLOR
+    assert hl["properties"]["style"]["color"] == lb.HIGHLIGHT_COLOR
     assert [f["properties"]["label"] for f in labels["features"]] == [
         "Nan&#x27;an Subdistrict", "Jinli Town", "Lubu Town"]
     assert list(labels["features"][0]["geometry"]["coordinates"]) == [112.45, 23.04]
@@ -263,27 +271,94 @@ def test_towns_layer_codes_labels_and_modelled_dash(data):
 
 def test_legend_mentions_modelled_and_escapes(data):
     tr = translator("en")
-    html = lm.legend_html(data["codelists"], tr, ["port", "nope<script>"], True, NONE)
+    html = ll.legend_html(data["codelists"], tr, ["port", "nope<script>"], True, NONE)
     assert "MODELLED" in html and "Ports and berths" in html
     assert "nope&lt;script&gt;" in html and "<script>" not in html
     assert "Proposed (dashed, lighter)" in html
-    official = lm.legend_html(data["codelists"], tr, ["port"], False, NONE)
+    official = ll.legend_html(data["codelists"], tr, ["port"], False, NONE)
     assert "MODELLED" not in official
 
 
 def test_precomputed_features_reused_for_a_filtered_subset(data):
     tr = translator("zh")
-    feats = lm.project_features(data["projects"], data["codelists"], tr, NONE)
+    feats = project_features(data["projects"], data["codelists"], tr, NONE)
     assert len(feats) == 11 and "heritage-unknown" not in feats
     assert "hospital-district" not in feats  # district-level: not drawn
     ports = gf.filter_projects(data["projects"], categories=["port", "road"])
-    groups = lm.project_layers(ports, data["codelists"], tr, NONE, features=feats)
+    groups = lp.project_layers(ports, data["codelists"], tr, NONE, features=feats)
     assert len(groups) == 2
     assert sorted(f["properties"]["pid"] for f in features_of(groups)) == [
         "port-gaoyao-berths", "port-jinli-new", "road-nanan-jinli"]
-    direct = lm.project_layers(ports, data["codelists"], tr, NONE)
+    direct = lp.project_layers(ports, data["codelists"], tr, NONE)
 
     def shown(f):  # what the browser shows (table indices differ between the two tables)
         return {k: f["properties"][k] for k in ("pid", "style", "tip", "pop")}
 
     assert [shown(f) for f in features_of(direct)] == [shown(f) for f in features_of(groups)]
+
+
+GOLDEN = ROOT / "tests" / "golden" / "popups.json"
+REAL = ROOT / "data" / "projects.geojson"
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="data/projects.geojson not built")
+def test_popups_and_tooltips_match_golden():
+    """The one popup implementation (layers/js/project_bind.js, run by node on the compact
+    payload) gives exactly the committed HTML for three real projects (a MultiPoint, a Point
+    with quantities, a LineString) in both languages. Regenerate the golden file only for an
+    intended change of the popup."""
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    projects = gf.load_projects(REAL)
+    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    assert {g["lang"] for g in golden} == {"zh", "en"} and len(golden) == 6
+    for lang in ("zh", "en"):
+        feats = project_features(projects, codelists, translator(lang), NONE)
+        want = [g for g in golden if g["lang"] == lang]
+        shown = browser_popups([feats[g["id"]][0] for g in want], feats)
+        for g, s in zip(want, shown, strict=True):
+            assert s == {"tip": g["tip"], "pop": g["pop"]}, g["id"]
+
+
+def test_importing_layers_leaves_shared_template_environments_alone():
+    """No layers module changes folium's, branca's or jinja2's shared template environment
+    (or folium's classes) when imported or used: checked in a fresh interpreter."""
+    code = """
+import json, folium, branca.element, jinja2, folium.plugins
+from jinja2.environment import get_spontaneous_environment
+def snap():
+    envs = [folium.GeoJson._template.environment, branca.element.Element()._template.environment,
+            jinja2.Template("x").environment]
+    out = [[repr(sorted(e.policies.items())), sorted(e.filters), sorted(e.globals)] for e in envs]
+    out.append([repr(folium.GeoJson.__dict__.get(k)) for k in sorted(folium.GeoJson.__dict__)])
+    out.append(folium.GeoJson({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": {"t": "é {{x}}"}}]}
+        ).add_to(folium.Map()).get_root().render().count("é {{x}}"))
+    return out
+before = snap()
+import pkgutil, importlib, layers
+for m in pkgutil.iter_modules(layers.__path__):
+    importlib.import_module("layers." + m.name)
+from layers.elements import TextGeoJson, CompactJSON
+TextGeoJson(CompactJSON({"type": "FeatureCollection", "features": []})).add_to(
+    folium.Map()).get_root().render()
+after = snap()
+assert json.dumps(before, default=str) == json.dumps(after, default=str), (before, after)
+print("ok")
+"""
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-2000:]
+
+
+def test_compact_json_policy_is_private():
+    """The compact serialisation and the Jinja-opening escape apply to `TextGeoJson` only."""
+    from layers.elements import CompactJSON, TextGeoJson
+
+    data = CompactJSON({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [112.4, 23.0]},
+        "properties": {"t": "金利 {{ 7*7 }}"}}]})
+    m = lm.build_map(None, None, None, gf.load_codelists(), translator("zh"), NONE)
+    TextGeoJson(data, name="x").add_to(m)
+    html = lm.render_html(m)
+    assert '"properties":{"t":"金利 \\u007b{ 7*7 }}"}' in html
+    assert folium.GeoJson._template.environment.policies.get("json.dumps_function") is None

@@ -1,0 +1,34 @@
+"""Data as drawn: coordinates in the basemap's datum, rounded for display."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from layers.basemaps import Basemap
+
+DISPLAY_DECIMALS = 5  # ~1 m: enough for a plan map, 1 byte less per number than 6
+
+
+def round_geometry(geom: BaseGeometry | None,
+                   decimals: int = DISPLAY_DECIMALS) -> BaseGeometry | None:
+    """Geometry with coordinates rounded to `decimals` (None stays None)."""
+    if geom is None:
+        return None
+    return shapely.transform(geom, lambda xy: np.round(xy, decimals))
+
+
+def for_display(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
+    """`gdf` (EPSG:4326) in the datum `basemap` is drawn in: unchanged for WGS84 basemaps,
+    converted to GCJ-02 for AMap (for display only -- never store the result)."""
+    if gdf.crs is None:
+        raise ValueError("GeoDataFrame without CRS (expected EPSG:4326)")
+    if gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    if basemap.crs_datum == "gcj02":
+        from geo.crs import gdf_wgs84_to_gcj02
+
+        return gdf_wgs84_to_gcj02(gdf)
+    return gdf
