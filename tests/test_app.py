@@ -155,7 +155,8 @@ def test_every_ui_label_is_translated():
     from geo.i18n import load_table, translator
 
     table = load_table()
-    sources = [ROOT / "streamlit_app.py", *sorted((ROOT / "layers").glob("*.py"))]
+    sources = [ROOT / "streamlit_app.py", *sorted((ROOT / "layers").glob("*.py")),
+               *sorted((ROOT / "ui").glob("*.py"))]
     used = set()
     for path in sources:
         used |= set(re.findall(r"""\btr\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text()))

@@ -85,12 +85,14 @@ def test_shipped_streamlit_config_is_locked_down():
 
 def test_app_has_no_upload_or_path_input():
     """Nothing in the app takes a file or a path/URL from the user."""
-    src = (ROOT / "streamlit_app.py").read_text(encoding="utf-8")
+    sources = [ROOT / "streamlit_app.py", *sorted((ROOT / "ui").glob("*.py"))]
+    src = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     for call in ("file_uploader", "camera_input", "audio_input", "st.link_button", "st.html(",
                  "unsafe_allow_html=True)"):
         if call == "unsafe_allow_html=True)":
-            # the only raw HTML is the two constant CSS blocks
-            assert src.count(call) == 1 and "KIOSK_CSS if kiosk else BASE_CSS" in src
+            # the only raw HTML is the constant CSS of ui/css (ui.kiosk.apply_css)
+            assert src.count(call) == 1
+            assert 'st.markdown(f"<style>\\n{page_css(kiosk)}</style>", ' + call in src
         else:
             assert call not in src, call
 
@@ -380,3 +382,20 @@ def test_page_shows_payloads_only_as_data(hostile_app):
     for text in page_texts(at):
         for p in DANGEROUS:
             assert p.text not in text, p.name
+
+
+def test_idle_script_is_configured_with_json():
+    """The kiosk idle timer is ui/js/kiosk_idle.js with its settings as HTML-safe JSON."""
+    import shutil
+    import subprocess
+
+    from ui.kiosk import idle_script
+
+    page = idle_script("?mode=kiosk", 5)
+    assert page.startswith("<script>") and page.endswith("</script>")
+    assert '({"home": "?mode=kiosk", "ms": 5000});' in page and "/*CONFIG*/" not in page
+    assert "\\u003c/script\\u003e" in idle_script("</script>", 5)  # cannot close the script
+    if shutil.which("node"):
+        body = page.removeprefix("<script>").removesuffix("</script>")
+        subprocess.run(["node", "-e", f"new Function({json.dumps(body)})"], check=True,
+                       timeout=30)

@@ -362,3 +362,45 @@ def test_compact_json_policy_is_private():
     html = lm.render_html(m)
     assert '"properties":{"t":"金利 \\u007b{ 7*7 }}"}' in html
     assert folium.GeoJson._template.environment.policies.get("json.dumps_function") is None
+
+
+def test_projects_table_translates_codes_and_headers(data):
+    from layers.tables import count_frame, projects_table
+
+    en = projects_table(data["projects"], data["codelists"], translator("en"))
+    assert list(en.columns)[:3] == ["ID", "Project", "Category"]
+    port = en[en["ID"] == "port-gaoyao-berths"].iloc[0]
+    assert port["Category"] == "Ports and berths" and port["Status"] == "Under way"
+    assert port["Project"] == "Gaoyao port berth expansion"
+    assert port["Precision"].startswith("2 ")
+    zh = projects_table(data["projects"], data["codelists"], translator("zh"))
+    assert len(zh) == len(data["projects"]) and zh.columns[0] == "编号"
+    assert not zh["镇街"].dropna().str.contains(";").any()
+    counts = count_frame({"port": 2, "bogus": 1}, {"port": "港口码头"}, translator("zh"), "类别")
+    assert counts.to_dict("list") == {"类别": ["港口码头", "bogus"], "数量": [2, 1]}
+
+
+def test_towns_fall_back_to_the_modelled_ones(monkeypatch, data):
+    import geo.boundaries as gb
+    from layers.towns import towns_stamp, towns_with_fallback
+
+    modelled = data["towns"]
+    monkeypatch.setattr(gb, "load_modelled_towns", lambda: modelled)
+
+    def broken() -> None:
+        raise gb.BoundaryError("official.gpkg: unreadable")
+
+    monkeypatch.setattr(gb, "load_towns", broken)
+    towns, notice = towns_with_fallback()
+    assert towns is modelled and notice == "official.gpkg: unreadable"
+    monkeypatch.setattr(gb, "load_towns", lambda: modelled)
+    assert towns_with_fallback() == (modelled, "")
+
+    def also_broken() -> None:
+        raise OSError("modelled missing")
+
+    monkeypatch.setattr(gb, "load_towns", broken)
+    monkeypatch.setattr(gb, "load_modelled_towns", also_broken)
+    assert towns_with_fallback() == (None, "official.gpkg: unreadable; modelled missing")
+    stamp = towns_stamp()
+    assert stamp and all(len(s) == 2 for s in stamp)
