@@ -12,7 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.i18n import I18n
 from layers.basemaps import Basemap
-from layers.display import for_display, round_geometry
+from layers.display import for_display, parts, records, round_geometry
 from layers.elements import TextGeoJson
 from layers.scripts import js
 from layers.style import esc
@@ -31,7 +31,7 @@ def feature(geom: BaseGeometry, props: dict[str, Any]) -> Feature:
     """A GeoJSON feature of `geom` (coordinates rounded for display) with `props`."""
     return {
         "type": "Feature",
-        "geometry": shapely.geometry.mapping(round_geometry(geom)),
+        "geometry": shapely.geometry.mapping(round_geometry(geom)),  # type: ignore[arg-type]
         "properties": props,
     }
 
@@ -40,9 +40,7 @@ def features(geom: BaseGeometry | None, props: dict[str, Any]) -> list[Feature]:
     """One feature per part of a GeometryCollection (folium cannot bound those), else one."""
     if geom is None or geom.is_empty:
         return []
-    if geom.geom_type == "GeometryCollection":
-        return [feature(g, props) for g in geom.geoms if not g.is_empty]
-    return [feature(geom, props)]
+    return [feature(g, props) for g in parts(geom) if not g.is_empty]
 
 
 def collection(feats: list[Feature]) -> dict[str, Any]:
@@ -58,8 +56,7 @@ def town_layer(
     names the town. `highlight` (a code) is drawn thicker in the highlight colour."""
     shown = for_display(towns, basemap)
     feats = []
-    for row in shown.itertuples(index=False):
-        props = row._asdict()
+    for props in records(shown):
         modelled = str(props.get("boundary_source", "modelled")) != "official"
         code = str(props.get("code", ""))
         name = props.get("name_zh") if tr.lang == "zh" else props.get("name_en")
@@ -75,16 +72,17 @@ def town_layer(
             "label": esc(name or props.get("name_zh") or code),
         })
     labels = []
-    for row in shown.itertuples(index=False):
-        geom = row.geometry
+    for row in records(shown):
+        geom: BaseGeometry | None = row["geometry"]
         if geom is None or geom.is_empty:
             continue
         spot = geom.representative_point()
-        seat = (getattr(row, "seat_lon", None), getattr(row, "seat_lat", None))
-        if basemap.crs_datum == "wgs84" and all(isinstance(v, float) and v == v for v in seat):
-            seat_pt = shapely.Point(*seat)
+        lon, lat = row.get("seat_lon"), row.get("seat_lat")
+        if (basemap.crs_datum == "wgs84" and isinstance(lon, float) and isinstance(lat, float)
+                and lon == lon and lat == lat):
+            seat_pt = shapely.Point(lon, lat)
             spot = seat_pt if geom.covers(seat_pt) else spot
-        name = row.name_zh if tr.lang == "zh" else getattr(row, "name_en", row.name_zh)
+        name = row["name_zh"] if tr.lang == "zh" else row.get("name_en", row["name_zh"])
         labels.append(feature(spot, {"label": esc(name)}))
     fg = folium.FeatureGroup(name=esc(tr("layer.towns")), show=True)
     TextGeoJson(collection(feats), name="towns", control=False).add_to(fg)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any, cast
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -32,3 +35,17 @@ def for_display(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
 
         return gdf_wgs84_to_gcj02(gdf)
     return gdf
+
+
+def records(gdf: gpd.GeoDataFrame) -> Iterator[dict[str, Any]]:
+    """Each row of `gdf` as ``{column: value}`` (the geometry under its column name)."""
+    row: Any
+    for row in gdf.itertuples(index=False):
+        yield row._asdict()
+
+
+def parts(geom: BaseGeometry) -> list[BaseGeometry]:
+    """The parts of a GeometryCollection, or [`geom`]."""
+    if geom.geom_type == "GeometryCollection":
+        return list(cast(Any, geom).geoms)
+    return [geom]

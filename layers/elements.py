@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.elements import ElementAddToElement
 from folium.utilities import get_obj_in_upper_tree
 from jinja2 import Template
@@ -60,6 +60,21 @@ def _private_template(template: Template, policies: Mapping[str, object]) -> Tem
     return copy
 
 
+def figure_of(element: Element) -> Figure:
+    """The Figure (page) `element` belongs to."""
+    root = element.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError("element is not in a Figure")
+    return root
+
+
+def parent_name(element: Element) -> str:
+    """The JavaScript variable name of `element`'s parent."""
+    if element._parent is None:
+        raise TypeError("element has no parent")
+    return str(element._parent.get_name())
+
+
 class RawScript(Element):
     """Already rendered text, added to the page as it is (never compiled as a template)."""
 
@@ -81,14 +96,14 @@ class TextGeoJson(folium.GeoJson):
     _template = _private_template(folium.GeoJson._template,
                                   {"json.dumps_function": compact_dumps})
 
-    def render(self, **kwargs: object) -> None:
-        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]
+        self.parent_map = cast(Any, get_obj_in_upper_tree(self, folium.Map))
         if self.show:  # as folium.map.Layer.render: "<this>.addTo(<parent>);"
             self.add_child(ElementAddToElement(element_name=self.get_name(),
-                                               element_parent_name=self._parent.get_name()),
+                                               element_parent_name=parent_name(self)),
                            name=self.get_name() + "_add")
         script = self._template.module.__dict__["script"]
-        self.get_root().script.add_child(RawScript(script(self, kwargs)), name=self.get_name())
+        figure_of(self).script.add_child(RawScript(script(self, kwargs)), name=self.get_name())
         for child in self._children.values():
             child.render(**kwargs)
 
@@ -113,10 +128,10 @@ class HtmlOverlay(MacroElement):
 
     def script(self) -> str:
         config = htmlsafe_json_dumps({"id": self.dom_id})
-        return f"({js_source('html_overlay')})({self._parent.get_name()}, {config});"
+        return f"({js_source('html_overlay')})({parent_name(self)}, {config});"
 
-    def render(self, **kwargs: object) -> None:
-        figure = self.get_root()
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]
+        figure = figure_of(self)
         figure.header.add_child(RawScript(f"<style>\n{self.css}\n</style>"),
                                 name=self.get_name())
         figure.html.add_child(RawScript(self.html), name=self.get_name())
@@ -143,5 +158,5 @@ class LookupTable(MacroElement):
         data = str(htmlsafe_json_dumps(self.table, dumps=compact_dumps, sort_keys=True))
         return f"window.gyT = {data};"
 
-    def render(self, **kwargs: object) -> None:
-        self.get_root().script.add_child(RawScript(self.script()), name=self.get_name())
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]
+        figure_of(self).script.add_child(RawScript(self.script()), name=self.get_name())

@@ -20,7 +20,7 @@ from geo.filters import Codelists
 from geo.i18n import I18n
 from geo.stats import DISTRICT_LEVEL
 from layers.basemaps import Basemap
-from layers.display import DISPLAY_DECIMALS, for_display
+from layers.display import DISPLAY_DECIMALS, for_display, parts, records
 from layers.style import (
     category_color,
     drawn_kind,
@@ -115,15 +115,14 @@ def project_features(
         return np.round((xy - (ox, oy)) * COORD_SCALE)
 
     other = "title_en" if tr.lang == "zh" else "title_zh"
-    records = []
+    prepared: list[tuple[dict[str, Any], list[tuple[str, str]]]] = []
     counts: dict[str, int] = {}
-    for row in shown.itertuples(index=False):
-        props = row._asdict()
+    for props in records(shown):
         rows = [(esc(k), esc(v)) for k, v in popup_rows(props, codelists, tr)]
         for _, v in rows:
             counts[v] = counts.get(v, 0) + 1
-        records.append((props, rows))
-    for props, rows in records:
+        prepared.append((props, rows))
+    for props, rows in prepared:
         geom = props.pop("geometry")
         pid = str(props.get("id", ""))
         color = category_color(codelists, props.get("category", ""))
@@ -139,9 +138,8 @@ def project_features(
             "t": string(tooltip_line(props, codelists, tr.lang)),
             "k": key_of(labels, tuple(labels)), "v": values}
         refs = {base["t"], *labels, *(x for x in values if isinstance(x, int))}
-        parts = geom.geoms if geom.geom_type == "GeometryCollection" else [geom]
         feats = []
-        for part in parts:
+        for part in parts(geom):
             if part.is_empty:
                 continue
             style = feature_style(color, stage, dash, precision, drawn_kind(part.geom_type))

@@ -81,8 +81,8 @@ def project_layers(
     groups: list[folium.FeatureGroup] = []
     for cat, n_ids, points, shapes in plan:
         color = category_color(codelists, cat)
-        label = (codelists.categories.at[cat, f"label_{tr.lang}"]
-                 if cat in codelists.categories.index else cat)
+        label = str(codelists.categories.at[cat, f"label_{tr.lang}"]
+                    if cat in codelists.categories.index else cat)
         fg = folium.FeatureGroup(name=layer_name(color, f"{label} ({n_ids})"), show=True)
         if not groups:
             LookupTable({str(i): features.strings[i] for i in sorted(used_strings)},

@@ -12,7 +12,7 @@ ZOOM_SNAP = 0.25
 
 def bounds_of(gdf: gpd.GeoDataFrame) -> list[list[float]]:
     """``[[south, west], [north, east]]`` (lat/lon, Leaflet order) of `gdf`'s geometries."""
-    geoms = gdf.geometry.dropna()
+    geoms = gpd.GeoSeries(gdf.geometry.dropna())
     minx, miny, maxx, maxy = (float(v) for v in geoms.total_bounds)
     return [[miny, minx], [maxy, maxx]]
 

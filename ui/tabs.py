@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
@@ -56,7 +57,7 @@ def stats_tab(filtered: pd.DataFrame, figs: dict, codelists: gf.Codelists, label
             hide_index=True, key="w_stats_cap")
 
 
-def export_tab(filtered: pd.DataFrame, tr: I18n) -> None:
+def export_tab(filtered: gpd.GeoDataFrame, tr: I18n) -> None:
     st.caption(tr("export.note", n=len(filtered)))
     # exports are generated only when a button is clicked (callables)
     subset = filtered.copy()
@@ -80,7 +81,7 @@ def export_tab(filtered: pd.DataFrame, tr: I18n) -> None:
              "application/json", "w_dl_oc4ids")
 
 
-def result_tabs(filtered: pd.DataFrame, figs: dict, codelists: gf.Codelists, labels: Labels,
+def result_tabs(filtered: gpd.GeoDataFrame, figs: dict, codelists: gf.Codelists, labels: Labels,
                 cat_options: Sequence[str], tr: I18n, kiosk: bool) -> None:
     """Table, statistics and (outside the kiosk) export tabs."""
     names = [tr("tab.table"), tr("tab.stats")] + ([] if kiosk else [tr("tab.export")])
