@@ -4,6 +4,7 @@ features expanded as the browser shows them."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -58,31 +59,49 @@ def _table(table: ProjectFeatures | Mapping) -> dict:
             for k in ("s", "y", "k", "o")}
 
 
-#: runs layers/js/project_bind.js on features with a fake Leaflet layer; prints tip/pop
-_NODE = """
-const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-global.window = {gyT: input.table};
-const bind = (%s);
-const out = input.features.map((f) => {
-    const layer = {bindTooltip(fn) { this.tip = fn(this); },
-                   bindPopup(fn) { this.pop = fn(this); }};
-    bind(f, layer);
-    return {tip: layer.tip, pop: layer.pop};
-});
-process.stdout.write(JSON.stringify(out));
-"""
+#: builds tip/pop of each feature with layers/js/project_bind.js and a fake Leaflet layer
+_BUILD = """(input) => {
+    window.gyT = input.table;
+    const bind = (BIND);
+    return input.features.map((f) => {
+        const layer = {bindTooltip(fn) { this.tip = fn(this); },
+                       bindPopup(fn) { this.pop = fn(this); }};
+        bind(f, layer);
+        return {tip: layer.tip, pop: layer.pop};
+    });
+}"""
+CHROMIUM = "/usr/bin/chromium"
+
+
+def run_js(function: str, arg: object) -> object:
+    """``(function)(arg)`` evaluated by a JavaScript engine: node (Debian ``nodejs``) when
+    installed, else headless Chromium (the e2e browser); the result must be JSON."""
+    if shutil.which("node"):
+        script = ("global.window = {}; const input = JSON.parse(require('fs')"
+                  ".readFileSync(0, 'utf8')); process.stdout.write(JSON.stringify(("
+                  + function + ")(input)));")
+        res = subprocess.run(["node", "-e", script], input=json.dumps(arg),
+                             capture_output=True, text=True, check=True, timeout=60)
+        return json.loads(res.stdout)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            return browser.new_page().evaluate(function, arg)
+        finally:
+            browser.close()
 
 
 def browser_popups(features: Sequence[dict], table: ProjectFeatures | Mapping) -> list[dict]:
-    """``[{"tip": ..., "pop": ...}]`` built by the browser's own code (layers/js/project_bind.js,
-    run by node) for compact `features`."""
+    """``[{"tip": ..., "pop": ...}]`` built by the browser's own code (layers/js/project_bind.js)
+    for compact `features`."""
     t = _table(table)
     data = {"table": {k: ({str(i): v for i, v in t[k].items()} if k != "o" else t[k])
                       for k in t}, "features": list(features)}
-    res = subprocess.run(["node", "-e", _NODE % js_source("project_bind")],
-                         input=json.dumps(data), capture_output=True, text=True, check=True,
-                         timeout=60)
-    return json.loads(res.stdout)
+    out = run_js(_BUILD.replace("BIND", js_source("project_bind")), data)
+    assert isinstance(out, list)
+    return out
 
 
 def expand_feature(feature: dict, table: ProjectFeatures | Mapping) -> dict:

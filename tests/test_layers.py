@@ -28,7 +28,7 @@ from layers.display import for_display
 from layers.payload import project_features
 from layers.scripts import js_source
 from tests.fixtures.app_support import DISTRICT, HOSTILE_MARKERS, PROJECTS, RIVER, ROOT, TOWNS
-from tests.layers_support import browser_popups, drawn_features, geojson_payload
+from tests.layers_support import browser_popups, drawn_features, geojson_payload, run_js
 
 NONE = bm.get_basemap("none")
 AMAP = bm.BASEMAPS["amap"]
@@ -426,21 +426,20 @@ def test_every_drawn_part_carries_tooltip_and_popup():
     """project_bind.js binds the tooltip and popup to the drawn layer itself or, for a group
     (a MultiPoint: its markers may end up alone in a marker cluster), to every marker in it,
     which also carry the feature (a click then names the project, not a town)."""
-    node = r"""
-const bind = (BIND);
-global.window = {gyT: {s: {"0": "cat"}, k: {"0": []}, y: {}, o: [0, 0]}};
-const mk = () => ({bindTooltip(fn) { this.tip = fn(); },
-                   bindPopup(fn) { this.pop = fn(); }});
-const f = {properties: {pid: "p", h: ["T"], t: 0, k: 0, v: [], a: 0}};
-const single = mk(); bind(f, single);
-const kids = [mk(), mk(), mk()];
-const group = {getLayers: () => kids, bindTooltip() { throw "group"; },
-               bindPopup() { throw "group"; }};
-bind(f, group);
-process.stdout.write(JSON.stringify({single: [single.tip, !!single.pop],
-    kids: kids.map((k) => [k.tip, !!k.pop, k.feature === f])}));
-""".replace("BIND", js_source("project_bind"))
-    out = json.loads(subprocess.run(["node", "-e", node], capture_output=True, text=True,
-                                    check=True, timeout=60).stdout)
+    test = """() => {
+        const bind = (BIND);
+        window.gyT = {s: {"0": "cat"}, k: {"0": []}, y: {}, o: [0, 0]};
+        const mk = () => ({bindTooltip(fn) { this.tip = fn(); },
+                           bindPopup(fn) { this.pop = fn(); }});
+        const f = {properties: {pid: "p", h: ["T"], t: 0, k: 0, v: [], a: 0}};
+        const single = mk(); bind(f, single);
+        const kids = [mk(), mk(), mk()];
+        const group = {getLayers: () => kids, bindTooltip() { throw "group"; },
+                       bindPopup() { throw "group"; }};
+        bind(f, group);
+        return {single: [single.tip, !!single.pop],
+                kids: kids.map((k) => [k.tip, !!k.pop, k.feature === f])};
+    }"""
+    out = run_js(test.replace("BIND", js_source("project_bind")), None)
     assert out["single"] == ["<b>T</b><br>cat", True]
     assert out["kids"] == [["<b>T</b><br>cat", True, True]] * 3
