@@ -85,6 +85,51 @@ def server():
     yield from _serve(FIXTURES, "e2e-streamlit.log")
 
 
+def multi_geometry_data(directory: Path) -> Path:
+    """A copy of the fixture data set in `directory` where one area project is a MultiPolygon
+    and one point project a MultiPoint (two parts each, 0.01 degree apart)."""
+    import json
+    import shutil
+
+    shutil.copytree(FIXTURES, directory, dirs_exist_ok=True)
+    path = directory / "projects.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    done = set()
+    for f in data["features"]:
+        g, prec = f["geometry"], int(f["properties"].get("precision") or 9)
+        if not g or prec == 4 or g["type"] in done:
+            continue
+        if g["type"] == "Polygon":
+            moved = [[[x + 0.01, y + 0.01] for x, y in ring] for ring in g["coordinates"]]
+            f["geometry"] = {"type": "MultiPolygon", "coordinates": [g["coordinates"], moved]}
+        elif g["type"] == "Point":
+            x, y = g["coordinates"]
+            f["geometry"] = {"type": "MultiPoint", "coordinates": [[x, y], [x + 0.01, y]]}
+        else:
+            continue
+        done.add(g["type"])
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def multi_data(tmp_path_factory) -> Path:
+    return multi_geometry_data(tmp_path_factory.mktemp("multi_data"))
+
+
+@pytest.fixture(scope="session")
+def multi_server(multi_data):
+    """The app on the fixture data with a MultiPolygon and a MultiPoint project."""
+    yield from _serve(multi_data, "e2e-streamlit-multi.log")
+
+
+@pytest.fixture
+def multi_session(browser, multi_server):
+    s = Session(browser, multi_server)
+    yield s
+    s.close()
+
+
 @pytest.fixture(scope="session")
 def real_server():
     """The app on the repository's committed data (data/projects.geojson)."""

@@ -151,3 +151,10 @@ def test_every_geometry_type_answers_hover_and_click_fixture(session):
     """The fixture data set adds the area types (Polygon) the committed data lack."""
     checked = run_all(session, FIXTURES / "projects.geojson")
     assert {"Point", "LineString", "Polygon"} <= set(checked), checked
+
+
+def test_multi_geometries_answer_hover_and_click(multi_session, multi_data):
+    """The fixture data with a MultiPolygon and a MultiPoint project (MultiPolygon is absent
+    from both data sets otherwise)."""
+    checked = run_all(multi_session, multi_data / "projects.geojson")
+    assert {"MultiPolygon", "MultiPoint", "Polygon", "Point"} <= set(checked), checked
