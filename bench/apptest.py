@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     from streamlit.testing.v1 import AppTest
 
     import geo.filters  # noqa: F401
-    import layers.map  # noqa: F401
+    import layers.map
+    import layers.projects  # noqa: F401
     from bench.measure import peak_rss_mb, typical_filter
 
     import_s = time.perf_counter() - t0

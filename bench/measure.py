@@ -5,7 +5,7 @@ memory (``VmHWM`` of /proc/self/status) belongs to that variant and size alone. 
 JSON object. Times are seconds (median of `reps`), sizes bytes.
 
 * **app** -- what ``streamlit_app.py`` does: `geo.filters.load_projects`, the drawable
-  features prepared once per language/basemap (`layers.map.project_features`, cached in the
+  features prepared once per language/basemap (`layers.payload.project_features`, cached in the
   app), `geo.filters.filter_projects`, then per rerun `layers.map.build_map` +
   `project_layers` + st_folium's serialization (base map script + ``feature_group_to_add``).
 * **baseline** -- what a user would do without this product: ``gpd.read_file`` in
@@ -110,7 +110,9 @@ def measure_app(path: Path, reps: int) -> dict[str, Any]:
     from geo import filters as gf
     from geo.i18n import I18n, load_table
     from layers.basemaps import get_basemap
-    from layers.map import build_map, project_features, project_layers
+    from layers.map import build_map
+    from layers.payload import project_features
+    from layers.projects import project_layers
 
     district, towns, river = _frames()
     towns = towns.assign(code=towns["code"].astype(str))

@@ -1,1 +1,2 @@
-"""Folium map layers built from GeoDataFrames (no Streamlit here)."""
+"""What the app shows, built from GeoDataFrames: the folium map and its layers, tables, the
+town boundaries to show (no Streamlit here)."""

@@ -80,7 +80,7 @@ class LocalMarkerCluster(MarkerCluster):
     default_js = MARKERCLUSTER_JS
     default_css = MARKERCLUSTER_CSS
 
-    def render(self, **kwargs: object) -> None:
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]
         """As folium's, but when the page header already holds the links (one cluster per
         category), do not create them again: each new link element compiles a template
         (about 20 ms per cluster; see docs/performance.md)."""

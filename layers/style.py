@@ -1,4 +1,5 @@
-"""Symbology and escaped tooltip/popup HTML for projects (pure functions, no folium).
+"""Symbology of projects and the escaped texts their tooltips and popups are built from
+(pure functions, no folium; the browser assembles the HTML, see ``layers/js/project_bind.js``).
 
 Two independent visual channels:
 
@@ -180,13 +181,6 @@ def tooltip_line(props: Mapping, codelists: Codelists, lang: str) -> str:
     return f"{esc(cat)} · {esc(st)}"
 
 
-def tooltip_html(props: Mapping, codelists: Codelists, lang: str) -> str:
-    """Short escaped hover text: title and category · status."""
-    approx = "≈ " if is_approximate(int(props.get("precision") or 9)) else ""
-    return (f"<b>{approx}{esc(title(props, lang))}</b><br>"
-            f"{tooltip_line(props, codelists, lang)}")
-
-
 def popup_rows(props: Mapping, codelists: Codelists, tr: I18n) -> list[tuple[str, str]]:
     """The popup's (label, value) rows, unescaped, blank values left out."""
     lang = tr.lang
@@ -203,18 +197,3 @@ def popup_rows(props: Mapping, codelists: Codelists, tr: I18n) -> list[tuple[str
                             f"{_label(codelists.precision, prec, lang, 'meaning')}"),
     ]
     return [(str(k), str(v)) for k, v in rows if str(v).strip()]
-
-
-def popup_html(props: Mapping, codelists: Codelists, tr: I18n) -> str:
-    """Compact escaped popup: both titles, category, status (as of), towns, quantities,
-    plan reference, evidence and what the precision code means."""
-    other = "title_en" if tr.lang == "zh" else "title_zh"
-    body = "".join(
-        f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in popup_rows(props, codelists, tr)
-    )
-    sub = props.get(other) or ""
-    return (
-        f'<div class="gy-pop"><b>{esc(title(props, tr.lang))}</b>'
-        + (f"<br><i>{esc(sub)}</i>" if sub else "")
-        + f"<table>{body}</table><small>{esc(props.get('id'))}</small></div>"
-    )

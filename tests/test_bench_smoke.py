@@ -91,35 +91,6 @@ def test_smoke_run_json_agrees(smoke):
     assert data["meta"]["cores"] >= 1
 
 
-def test_compact_features_expand_to_the_escaped_popups():
-    """The payload lever (compact properties + lookup table, popups assembled when opened)
-    shows exactly the escaped tooltip/popup/style of layers.style, for every real project."""
-    from geo import filters as gf
-    from geo.i18n import I18n, load_table
-    from layers import map as lm
-    from layers import style as ls
-    from layers.basemaps import get_basemap
-
-    path = ROOT / "data" / "projects.geojson"
-    if not path.is_file():
-        pytest.skip("data/projects.geojson not built")
-    projects = gf.load_projects(path)
-    codelists = gf.load_codelists(ROOT / "data" / "codelists")
-    for lang in ("zh", "en"):
-        tr = I18n(load_table(ROOT / "data" / "i18n.csv"), lang)
-        feats = lm.project_features(projects, codelists, tr, get_basemap("none"))
-        by_id = projects.set_index("id")
-        checked = 0
-        for pid, fs in feats.items():
-            props = {**by_id.loc[pid].drop("geometry").to_dict(), "id": pid}
-            for f in fs:
-                full = lm.expand_feature(f, feats)["properties"]
-                assert full["pop"] == ls.popup_html(props, codelists, tr)
-                assert full["tip"] == ls.tooltip_html(props, codelists, lang)
-                checked += 1
-        assert checked >= 90  # every drawn part of the real registry
-
-
 def test_rendered_page_never_evaluates_template_syntax_in_data():
     """branca compiles rendered scripts as Jinja templates when a whole page is rendered;
     text like ``{{ 7*7 }}`` from the data must reach the page literally (not as 49)."""
@@ -129,6 +100,8 @@ def test_rendered_page_never_evaluates_template_syntax_in_data():
     from geo.i18n import I18n, load_table
     from layers import map as lm
     from layers.basemaps import get_basemap
+    from layers.projects import project_layers
+    from tests.layers_support import drawn_features
 
     codelists = gf.load_codelists(ROOT / "data" / "codelists")
     tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
@@ -143,9 +116,9 @@ def test_rendered_page_never_evaluates_template_syntax_in_data():
         geometry=[shapely.box(112.4, 23.0, 112.5, 23.1)], crs="EPSG:4326")
     none = get_basemap("none")
     m = lm.build_map(None, towns, None, codelists, tr, none, legend_categories=["port"])
-    html = lm.render_html(m, lm.project_layers(projects, codelists, tr, none))
+    html = lm.render_html(m, project_layers(projects, codelists, tr, none))
     assert str(ROOT) not in html  # {{ ...os.getcwd() }} was not evaluated
     # the text stays literal everywhere: town outline, town label, project strings
     assert html.count("\\u007b{ 7*7 }}") >= 3 and html.count("IF\\u007b% endif %}") >= 3
-    feats = lm.drawn_features(lm.project_layers(projects, codelists, tr, none))
+    feats = drawn_features(project_layers(projects, codelists, tr, none))
     assert evil.replace("<", "&lt;") in feats[0]["properties"]["pop"]

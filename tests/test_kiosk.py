@@ -30,10 +30,11 @@ from geo import filters as gf
 from geo.brief import town_brief_html
 from geo.i18n import I18n, load_table
 from layers.basemaps import get_basemap
-from layers.map import build_map, project_layers, render_html
-from layers.style import popup_html, tooltip_html
+from layers.map import build_map, render_html
+from layers.projects import project_layers
 from tests.fixtures.app_support import FIXTURES, ROOT
 from tests.hostile import ACCEPTED, XSS_MARKER, hostile_record
+from tests.layers_support import drawn_features
 
 APP = str(ROOT / "streamlit_app.py")
 T1 = "441204001"
@@ -84,12 +85,14 @@ def test_shipped_streamlit_config_is_locked_down():
 
 def test_app_has_no_upload_or_path_input():
     """Nothing in the app takes a file or a path/URL from the user."""
-    src = (ROOT / "streamlit_app.py").read_text(encoding="utf-8")
+    sources = [ROOT / "streamlit_app.py", *sorted((ROOT / "ui").glob("*.py"))]
+    src = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     for call in ("file_uploader", "camera_input", "audio_input", "st.link_button", "st.html(",
                  "unsafe_allow_html=True)"):
         if call == "unsafe_allow_html=True)":
-            # the only raw HTML is the two constant CSS blocks
-            assert src.count(call) == 1 and "KIOSK_CSS if kiosk else BASE_CSS" in src
+            # the only raw HTML is the constant CSS of ui/css (ui.kiosk.apply_css)
+            assert src.count(call) == 1
+            assert 'st.markdown(f"<style>\\n{page_css(kiosk)}</style>", ' + call in src
         else:
             assert call not in src, call
 
@@ -257,10 +260,14 @@ def codelists() -> gf.Codelists:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_tooltips_and_popups_escape_every_payload(hostile_frame, codelists, lang):
+    """The tooltips and popups as the browser builds them (layers/js/project_bind.js)."""
     tr = I18n(load_table(ROOT / "data" / "i18n.csv"), lang)
+    groups = project_layers(hostile_frame, codelists, tr, get_basemap("none"))
+    shown = {f["properties"]["pid"]: f["properties"] for f in drawn_features(groups)}
+    assert len(shown) == len(ACCEPTED)
     for (_, row), p in zip(hostile_frame.iterrows(), ACCEPTED, strict=True):
-        props = row.drop("geometry").to_dict()
-        for out in (tooltip_html(props, codelists, lang), popup_html(props, codelists, tr)):
+        props = shown[row["id"]]
+        for out in (props["tip"], props["pop"]):
             doc = parse(out)
             assert set(doc.tags) <= {"b", "br", "i", "div", "table", "tr", "th", "td", "small"}
             assert [a for a, _ in doc.attrs] in ([], ["class"]), (p.name, doc.attrs)
@@ -375,3 +382,16 @@ def test_page_shows_payloads_only_as_data(hostile_app):
     for text in page_texts(at):
         for p in DANGEROUS:
             assert p.text not in text, p.name
+
+
+def test_idle_script_is_configured_with_json():
+    """The kiosk idle timer is ui/js/kiosk_idle.js with its settings as HTML-safe JSON."""
+    from tests.layers_support import run_js
+    from ui.kiosk import idle_script
+
+    page = idle_script("?mode=kiosk", 5)
+    assert page.startswith("<script>") and page.endswith("</script>")
+    assert '({"home": "?mode=kiosk", "ms": 5000});' in page and "/*CONFIG*/" not in page
+    assert "\\u003c/script\\u003e" in idle_script("</script>", 5)  # cannot close the script
+    body = page.removeprefix("<script>").removesuffix("</script>")
+    assert run_js("(src) => typeof new Function(src)", body) == "function"  # parses

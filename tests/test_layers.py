@@ -1,11 +1,14 @@
-"""layers.map / layers.style / layers.basemaps without a browser: bounds, styles, escaping,
+"""The layers package without a browser: bounds, styles, escaping,
 local assets, GCJ-02 for AMap only."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
+import folium
 import geopandas as gpd
 import pytest
 import shapely
@@ -13,11 +16,19 @@ from pyproj import Geod
 
 from geo import filters as gf
 from geo.i18n import translator
+from layers import base as lb
 from layers import basemaps as bm
+from layers import legend as ll
 from layers import map as lm
+from layers import projects as lp
 from layers import style as ls
+from layers import viewport as lv
 from layers.assets import external_urls
-from tests.fixtures.app_support import DISTRICT, HOSTILE_MARKERS, PROJECTS, RIVER, TOWNS
+from layers.display import for_display
+from layers.payload import project_features
+from layers.scripts import js_source
+from tests.fixtures.app_support import DISTRICT, HOSTILE_MARKERS, PROJECTS, RIVER, ROOT, TOWNS
+from tests.layers_support import browser_popups, drawn_features, geojson_payload, run_js
 
 NONE = bm.get_basemap("none")
 AMAP = bm.BASEMAPS["amap"]
@@ -38,14 +49,14 @@ def build(data, lang="zh", basemap=NONE):
     tr = translator(lang)
     m = lm.build_map(data["district"], data["towns"], data["river"], data["codelists"], tr,
                      basemap, legend_categories=["port", "road"])
-    groups = lm.project_layers(data["projects"], data["codelists"], tr, basemap)
+    groups = lp.project_layers(data["projects"], data["codelists"], tr, basemap)
     return m, groups
 
 
 def features_of(groups):
     """All project features (dicts) inside the FeatureGroups, with ``style``/``tip``/``pop``
     expanded from the compact properties and the render's lookup table as the browser does."""
-    return lm.drawn_features(groups)
+    return drawn_features(groups)
 
 
 def test_bounds_are_lat_lon(data):
@@ -60,9 +71,9 @@ def test_bounds_are_lat_lon(data):
 
 def test_zoom_and_centre_for_a_town():
     bounds = [[23.00, 112.40], [23.08, 112.50]]
-    assert lm.center_of(bounds) == pytest.approx((23.04, 112.45))
-    z_town = lm.zoom_for_bounds(bounds)
-    z_district = lm.zoom_for_bounds([[22.9, 112.1], [23.25, 112.7]])
+    assert lv.center_of(bounds) == pytest.approx((23.04, 112.45))
+    z_town = lv.zoom_for_bounds(bounds)
+    z_district = lv.zoom_for_bounds([[22.9, 112.1], [23.25, 112.7]])
     assert 11 <= z_town <= 13 and z_district < z_town
 
 
@@ -81,10 +92,26 @@ def test_one_group_per_category_and_null_geometry_skipped(data):
         drawable.loc[drawable["precision"].astype(int) != 4, "id"])
 
 
-def test_coordinates_rounded_to_6dp(data):
-    for f in features_of(build(data)[1]):
-        for x in re.findall(r"\d+\.\d+", json.dumps(f["geometry"]["coordinates"])):
-            assert len(x.split(".")[1]) <= 6
+def test_coordinates_are_integer_steps_of_1e5_degree(data):
+    """The payload carries integer coordinates (1e-5 degree from a whole-degree origin), and
+    they land within half a step of the source coordinates."""
+    tr = translator("zh")
+    feats = project_features(data["projects"], data["codelists"], tr, NONE)
+    assert all(isinstance(v, int) for v in feats.origin)
+    source = data["projects"].set_index("id").geometry
+    checked = 0
+    for pid, fs in feats.items():
+        for f in fs:
+            flat = json.dumps(f["geometry"]["coordinates"])
+            assert re.fullmatch(r"[\[\], \-0-9]+", flat), flat  # integers only
+        f = fs[0]
+        if f["geometry"]["type"] == "Point":
+            x, y = f["geometry"]["coordinates"]
+            pt = source[pid]
+            lon, lat = feats.origin[0] + x / 1e5, feats.origin[1] + y / 1e5
+            assert abs(lon - pt.x) <= 0.5e-5 + 1e-12 and abs(lat - pt.y) <= 0.5e-5 + 1e-12
+            checked += 1
+    assert checked >= 5
 
 
 def style_of(data, pid):
@@ -200,22 +227,20 @@ def _shift_m(a: shapely.Point, b: shapely.Point) -> float:
 
 
 def test_gcj02_only_for_amap(data):
-    pytest.importorskip("geo.crs")
     pts = data["projects"][data["projects"]["id"] == "power-lubu-plant"]
-    same = lm.for_display(pts, NONE).geometry.iloc[0]
+    same = for_display(pts, NONE).geometry.iloc[0]
     assert same.equals(pts.geometry.iloc[0])
-    moved = lm.for_display(pts, AMAP).geometry.iloc[0]
+    moved = for_display(pts, AMAP).geometry.iloc[0]
     assert 300 < _shift_m(pts.geometry.iloc[0], moved) < 900
 
 
 def test_every_overlay_converted_for_amap(data):
-    pytest.importorskip("geo.crs")
     m_w, g_w = build(data, basemap=NONE)
     m_g, g_g = build(data, basemap=AMAP)
 
     def first_coord(m):
         out = {}
-        for payload in lm.geojson_payload(m):
+        for payload in geojson_payload(m):
             for f in payload["features"]:
                 c = f["geometry"]["coordinates"]
                 while isinstance(c[0], list | tuple):
@@ -235,8 +260,8 @@ def test_every_overlay_converted_for_amap(data):
     assert pw.keys() == pg.keys() and pw
     for pid in pw:
         assert 300 < _shift_m(shapely.Point(pw[pid]), shapely.Point(pg[pid])) < 900
-    hl_w = lm.geojson_payload(lm.town_highlight(data["towns"], "441204001", NONE))[0]
-    hl_g = lm.geojson_payload(lm.town_highlight(data["towns"], "441204001", AMAP))[0]
+    hl_w = geojson_payload(lb.town_highlight(data["towns"], "441204001", NONE))[0]
+    hl_g = geojson_payload(lb.town_highlight(data["towns"], "441204001", AMAP))[0]
     a = shapely.Point(hl_w["features"][0]["geometry"]["coordinates"][0][0])
     b = shapely.Point(hl_g["features"][0]["geometry"]["coordinates"][0][0])
     assert 300 < _shift_m(a, b) < 900
@@ -245,17 +270,17 @@ def test_every_overlay_converted_for_amap(data):
 def test_no_crs_is_an_error(data):
     bare = gpd.GeoDataFrame(geometry=[shapely.Point(112.4, 23.0)])
     with pytest.raises(ValueError, match="CRS"):
-        lm.for_display(bare, NONE)
+        for_display(bare, NONE)
 
 
 def test_towns_layer_codes_labels_and_modelled_dash(data):
-    fg = lm.town_layer(data["towns"], translator("en"), NONE, highlight="441204100")
-    outlines, labels = lm.geojson_payload(fg)
+    fg = lb.town_layer(data["towns"], translator("en"), NONE, highlight="441204100")
+    outlines, labels = geojson_payload(fg)
     codes = [f["properties"]["town_code"] for f in outlines["features"]]
     assert codes == ["441204001", "441204100", "441204101"]
     assert all(f["properties"]["style"]["dashArray"] == "4 4" for f in outlines["features"])
     hl = next(f for f in outlines["features"] if f["properties"]["town_code"] == "441204100")
-    assert hl["properties"]["style"]["color"] == lm.HIGHLIGHT_COLOR
+    assert hl["properties"]["style"]["color"] == lb.HIGHLIGHT_COLOR
     assert [f["properties"]["label"] for f in labels["features"]] == [
         "Nan&#x27;an Subdistrict", "Jinli Town", "Lubu Town"]
     assert list(labels["features"][0]["geometry"]["coordinates"]) == [112.45, 23.04]
@@ -263,27 +288,158 @@ def test_towns_layer_codes_labels_and_modelled_dash(data):
 
 def test_legend_mentions_modelled_and_escapes(data):
     tr = translator("en")
-    html = lm.legend_html(data["codelists"], tr, ["port", "nope<script>"], True, NONE)
+    html = ll.legend_html(data["codelists"], tr, ["port", "nope<script>"], True, NONE)
     assert "MODELLED" in html and "Ports and berths" in html
     assert "nope&lt;script&gt;" in html and "<script>" not in html
     assert "Proposed (dashed, lighter)" in html
-    official = lm.legend_html(data["codelists"], tr, ["port"], False, NONE)
+    official = ll.legend_html(data["codelists"], tr, ["port"], False, NONE)
     assert "MODELLED" not in official
 
 
 def test_precomputed_features_reused_for_a_filtered_subset(data):
     tr = translator("zh")
-    feats = lm.project_features(data["projects"], data["codelists"], tr, NONE)
+    feats = project_features(data["projects"], data["codelists"], tr, NONE)
     assert len(feats) == 11 and "heritage-unknown" not in feats
     assert "hospital-district" not in feats  # district-level: not drawn
     ports = gf.filter_projects(data["projects"], categories=["port", "road"])
-    groups = lm.project_layers(ports, data["codelists"], tr, NONE, features=feats)
+    groups = lp.project_layers(ports, data["codelists"], tr, NONE, features=feats)
     assert len(groups) == 2
     assert sorted(f["properties"]["pid"] for f in features_of(groups)) == [
         "port-gaoyao-berths", "port-jinli-new", "road-nanan-jinli"]
-    direct = lm.project_layers(ports, data["codelists"], tr, NONE)
+    direct = lp.project_layers(ports, data["codelists"], tr, NONE)
 
     def shown(f):  # what the browser shows (table indices differ between the two tables)
         return {k: f["properties"][k] for k in ("pid", "style", "tip", "pop")}
 
     assert [shown(f) for f in features_of(direct)] == [shown(f) for f in features_of(groups)]
+
+
+GOLDEN = ROOT / "tests" / "golden" / "popups.json"
+REAL = ROOT / "data" / "projects.geojson"
+
+
+def test_popups_and_tooltips_match_golden():
+    """The one popup implementation (layers/js/project_bind.js, run by node on the compact
+    payload) gives exactly the committed HTML for three real projects (a MultiPoint, a Point
+    with quantities, a LineString) in both languages. Regenerate the golden file only for an
+    intended change of the popup."""
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    projects = gf.load_projects(REAL)
+    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    assert {g["lang"] for g in golden} == {"zh", "en"} and len(golden) == 6
+    for lang in ("zh", "en"):
+        feats = project_features(projects, codelists, translator(lang), NONE)
+        want = [g for g in golden if g["lang"] == lang]
+        shown = browser_popups([feats[g["id"]][0] for g in want], feats)
+        for g, s in zip(want, shown, strict=True):
+            assert s == {"tip": g["tip"], "pop": g["pop"]}, g["id"]
+
+
+def test_importing_layers_leaves_shared_template_environments_alone():
+    """No layers module changes folium's, branca's or jinja2's shared template environment
+    (or folium's classes) when imported or used: checked in a fresh interpreter."""
+    code = """
+import json, folium, branca.element, jinja2, folium.plugins
+from jinja2.environment import get_spontaneous_environment
+def snap():
+    envs = [folium.GeoJson._template.environment, branca.element.Element()._template.environment,
+            jinja2.Template("x").environment]
+    out = [[repr(sorted(e.policies.items())), sorted(e.filters), sorted(e.globals)] for e in envs]
+    out.append([repr(folium.GeoJson.__dict__.get(k)) for k in sorted(folium.GeoJson.__dict__)])
+    out.append(folium.GeoJson({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": {"t": "é {{x}}"}}]}
+        ).add_to(folium.Map()).get_root().render().count("é {{x}}"))
+    return out
+before = snap()
+import pkgutil, importlib, layers
+for m in pkgutil.iter_modules(layers.__path__):
+    importlib.import_module("layers." + m.name)
+from layers.elements import TextGeoJson, CompactJSON
+TextGeoJson(CompactJSON({"type": "FeatureCollection", "features": []})).add_to(
+    folium.Map()).get_root().render()
+after = snap()
+assert json.dumps(before, default=str) == json.dumps(after, default=str), (before, after)
+print("ok")
+"""
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-2000:]
+
+
+def test_compact_json_policy_is_private():
+    """The compact serialisation and the Jinja-opening escape apply to `TextGeoJson` only."""
+    from layers.elements import CompactJSON, TextGeoJson
+
+    data = CompactJSON({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [112.4, 23.0]},
+        "properties": {"t": "金利 {{ 7*7 }}"}}]})
+    m = lm.build_map(None, None, None, gf.load_codelists(), translator("zh"), NONE)
+    TextGeoJson(data, name="x").add_to(m)
+    html = lm.render_html(m)
+    assert '"properties":{"t":"金利 \\u007b{ 7*7 }}"}' in html
+    assert folium.GeoJson._template.environment.policies.get("json.dumps_function") is None
+
+
+def test_projects_table_translates_codes_and_headers(data):
+    from layers.tables import count_frame, projects_table
+
+    en = projects_table(data["projects"], data["codelists"], translator("en"))
+    assert list(en.columns)[:3] == ["ID", "Project", "Category"]
+    port = en[en["ID"] == "port-gaoyao-berths"].iloc[0]
+    assert port["Category"] == "Ports and berths" and port["Status"] == "Under way"
+    assert port["Project"] == "Gaoyao port berth expansion"
+    assert port["Precision"].startswith("2 ")
+    zh = projects_table(data["projects"], data["codelists"], translator("zh"))
+    assert len(zh) == len(data["projects"]) and zh.columns[0] == "编号"
+    assert not zh["镇街"].dropna().str.contains(";").any()
+    counts = count_frame({"port": 2, "bogus": 1}, {"port": "港口码头"}, translator("zh"), "类别")
+    assert counts.to_dict("list") == {"类别": ["港口码头", "bogus"], "数量": [2, 1]}
+
+
+def test_towns_fall_back_to_the_modelled_ones(monkeypatch, data):
+    import geo.boundaries as gb
+    from layers.towns import towns_stamp, towns_with_fallback
+
+    modelled = data["towns"]
+    monkeypatch.setattr(gb, "load_modelled_towns", lambda: modelled)
+
+    def broken() -> None:
+        raise gb.BoundaryError("official.gpkg: unreadable")
+
+    monkeypatch.setattr(gb, "load_towns", broken)
+    towns, notice = towns_with_fallback()
+    assert towns is modelled and notice == "official.gpkg: unreadable"
+    monkeypatch.setattr(gb, "load_towns", lambda: modelled)
+    assert towns_with_fallback() == (modelled, "")
+
+    def also_broken() -> None:
+        raise OSError("modelled missing")
+
+    monkeypatch.setattr(gb, "load_towns", broken)
+    monkeypatch.setattr(gb, "load_modelled_towns", also_broken)
+    assert towns_with_fallback() == (None, "official.gpkg: unreadable; modelled missing")
+    stamp = towns_stamp()
+    assert stamp and all(len(s) == 2 for s in stamp)
+
+
+def test_every_drawn_part_carries_tooltip_and_popup():
+    """project_bind.js binds the tooltip and popup to the drawn layer itself or, for a group
+    (a MultiPoint: its markers may end up alone in a marker cluster), to every marker in it,
+    which also carry the feature (a click then names the project, not a town)."""
+    test = """() => {
+        const bind = (BIND);
+        window.gyT = {s: {"0": "cat"}, k: {"0": []}, y: {}, o: [0, 0]};
+        const mk = () => ({bindTooltip(fn) { this.tip = fn(); },
+                           bindPopup(fn) { this.pop = fn(); }});
+        const f = {properties: {pid: "p", h: ["T"], t: 0, k: 0, v: [], a: 0}};
+        const single = mk(); bind(f, single);
+        const kids = [mk(), mk(), mk()];
+        const group = {getLayers: () => kids, bindTooltip() { throw "group"; },
+                       bindPopup() { throw "group"; }};
+        bind(f, group);
+        return {single: [single.tip, !!single.pop],
+                kids: kids.map((k) => [k.tip, !!k.pop, k.feature === f])};
+    }"""
+    out = run_js(test.replace("BIND", js_source("project_bind")), None)
+    assert out["single"] == ["<b>T</b><br>cat", True]
+    assert out["kids"] == [["<b>T</b><br>cat", True, True]] * 3

@@ -31,19 +31,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
+def _serve(data_dir: Path | None, log_name: str):
+    """A `streamlit run` of the app on `data_dir` (None: the repository's own data/); yields
+    its base URL and stops it afterwards."""
     pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium not installed (make browser)")
     subprocess.run([sys.executable, "-m", "layers.assets"], cwd=ROOT, check=True,
                    capture_output=True)
     port = _free_port()
-    env = dict(os.environ, GAOYAO_DATA_DIR=str(FIXTURES), GAOYAO_KIOSK_IDLE_S=str(IDLE_S))
+    env = dict(os.environ, GAOYAO_KIOSK_IDLE_S=str(IDLE_S))
+    if data_dir is None:
+        env.pop("GAOYAO_DATA_DIR", None)
+        env.pop("GAOYAO_OFFICIAL_TOWNS", None)
+    else:
+        env["GAOYAO_DATA_DIR"] = str(data_dir)
     env.pop("GAOYAO_KIOSK", None)
     env.pop("TIANDITU_KEY", None)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "e2e-streamlit.log", "wb")  # noqa: SIM115 - closed below
+    log = open(ARTIFACTS / log_name, "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
          "--server.headless", "true", "--server.port", str(port),
@@ -61,7 +67,7 @@ def server():
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start; see tests/artifacts/e2e-streamlit.log")
+                pytest.fail(f"streamlit did not start; see tests/artifacts/{log_name}")
             time.sleep(0.3)
         yield base
     finally:
@@ -74,7 +80,69 @@ def server():
 
 
 @pytest.fixture(scope="session")
-def browser(server):
+def server():
+    """The app on the fixture data set (tests/fixtures/app_data)."""
+    yield from _serve(FIXTURES, "e2e-streamlit.log")
+
+
+def multi_geometry_data(directory: Path) -> Path:
+    """A copy of the fixture data set in `directory` where one area project is a MultiPolygon
+    and one point project a MultiPoint (two parts each, 0.01 degree apart)."""
+    import json
+    import shutil
+
+    shutil.copytree(FIXTURES, directory, dirs_exist_ok=True)
+    path = directory / "projects.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    done = set()
+    for f in data["features"]:
+        g, prec = f["geometry"], int(f["properties"].get("precision") or 9)
+        if not g or prec == 4 or g["type"] in done:
+            continue
+        if g["type"] == "Polygon":
+            moved = [[[x + 0.01, y + 0.01] for x, y in ring] for ring in g["coordinates"]]
+            f["geometry"] = {"type": "MultiPolygon", "coordinates": [g["coordinates"], moved]}
+        elif g["type"] == "Point":
+            x, y = g["coordinates"]
+            f["geometry"] = {"type": "MultiPoint", "coordinates": [[x, y], [x + 0.01, y]]}
+        else:
+            continue
+        done.add(g["type"])
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def multi_data(tmp_path_factory) -> Path:
+    return multi_geometry_data(tmp_path_factory.mktemp("multi_data"))
+
+
+@pytest.fixture(scope="session")
+def multi_server(multi_data):
+    """The app on the fixture data with a MultiPolygon and a MultiPoint project."""
+    yield from _serve(multi_data, "e2e-streamlit-multi.log")
+
+
+@pytest.fixture
+def multi_session(browser, multi_server):
+    s = Session(browser, multi_server)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def real_server():
+    """The app on the repository's committed data (data/projects.geojson)."""
+    if not (ROOT / "data" / "projects.geojson").is_file():
+        pytest.skip("data/projects.geojson not built")
+    yield from _serve(None, "e2e-streamlit-real.log")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed (make browser)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -162,5 +230,13 @@ class Session:
 @pytest.fixture
 def session(browser, server):
     s = Session(browser, server)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def real_session(browser, real_server):
+    """A `Session` on the app serving the repository's committed data."""
+    s = Session(browser, real_server)
     yield s
     s.close()

@@ -1,0 +1,1 @@
+(window.gyCanvas = window.gyCanvas || L.canvas({padding: 0.5}))

@@ -1,0 +1,95 @@
+"""Below the map: the count tables, the project table, statistics and the exports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo import filters as gf
+from geo.i18n import I18n
+from geo.stats import capacities, counts_by
+from layers.tables import count_frame, projects_table
+from ui.text import Labels
+
+
+def download(label: str, data: str | bytes | Callable[[], str | bytes], file_name: str,
+             mime: str, key: str) -> None:
+    # on_click="ignore": a download does not rerun the script (nothing on the page changes)
+    st.download_button(label, data=data, file_name=file_name, mime=mime, key=key,
+                       on_click="ignore")
+
+
+def count_tables(df: pd.DataFrame, codelists: gf.Codelists, labels: Labels,
+                 cat_options: Sequence[str], tr: I18n, key: str) -> None:
+    """Counts by category and by status of ``df``, side by side."""
+    left, right = st.columns(2)
+    left.dataframe(count_frame(counts_by(df, "category", list(cat_options)), labels.categories,
+                               tr, tr("col.category")), hide_index=True, key=f"{key}_cat")
+    right.dataframe(count_frame(counts_by(df, "status", list(codelists.status.index)),
+                                labels.statuses, tr, tr("col.status")), hide_index=True,
+                    key=f"{key}_status")
+
+
+def table_tab(filtered: pd.DataFrame, codelists: gf.Codelists, tr: I18n) -> None:
+    st.dataframe(projects_table(filtered, codelists, tr), hide_index=True,
+                 width="stretch", key="w_table")
+
+
+def stats_tab(filtered: pd.DataFrame, figs: dict, codelists: gf.Codelists, labels: Labels,
+              cat_options: Sequence[str], tr: I18n) -> None:
+    s1, s2, s3, s4 = st.columns(4)
+    s1.metric(tr("stats.km_roads"), f"{figs['km_roads']:,.1f}")
+    s2.metric(tr("stats.km_railway"), f"{figs['km_railway']:,.1f}")
+    s3.metric(tr("stats.berths"), figs["berths"])
+    s4.metric(tr("stats.dwt"), f"{figs['berth_dwt_total']:,.0f}")
+    st.caption(tr("stats.note"))
+    count_tables(filtered, codelists, labels, cat_options, tr, "w_stats")
+    cap = capacities(filtered)
+    if len(cap):
+        cap["category"] = cap["category"].map(labels.categories).fillna(cap["category"])
+        st.dataframe(cap.rename(columns={
+            "category": tr("col.category"), "capacity_unit": tr("col.unit"),
+            "capacity": tr("col.capacity"), "projects": tr("col.count")}),
+            hide_index=True, key="w_stats_cap")
+
+
+def export_tab(filtered: gpd.GeoDataFrame, tr: I18n) -> None:
+    st.caption(tr("export.note", n=len(filtered)))
+    # exports are generated only when a button is clicked (callables)
+    subset = filtered.copy()
+    download(tr("export.geojson"), lambda: gf.to_geojson(subset),
+             "gaoyao-projects.geojson", "application/geo+json", "w_dl_geojson")
+    download(tr("export.csv"), lambda: gf.to_csv(subset), "gaoyao-projects.csv",
+             "text/csv", "w_dl_csv")
+    try:
+        from geo.oc4ids import export_records
+    except ImportError:
+        return
+
+    def oc4ids() -> str:
+        try:
+            package = export_records(subset)
+        except Exception as exc:  # the exporter must not take the app down
+            package = {"error": f"OC4IDS export failed: {type(exc).__name__}"}
+        return json.dumps(package, ensure_ascii=False, indent=1)
+
+    download(tr("export.oc4ids"), oc4ids, "gaoyao-projects-oc4ids.json",
+             "application/json", "w_dl_oc4ids")
+
+
+def result_tabs(filtered: gpd.GeoDataFrame, figs: dict, codelists: gf.Codelists, labels: Labels,
+                cat_options: Sequence[str], tr: I18n, kiosk: bool) -> None:
+    """Table, statistics and (outside the kiosk) export tabs."""
+    names = [tr("tab.table"), tr("tab.stats")] + ([] if kiosk else [tr("tab.export")])
+    tabs = st.tabs(names)
+    with tabs[0]:
+        table_tab(filtered, codelists, tr)
+    with tabs[1]:
+        stats_tab(filtered, figs, codelists, labels, cat_options, tr)
+    if not kiosk:
+        with tabs[2]:
+            export_tab(filtered, tr)
