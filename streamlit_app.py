@@ -30,6 +30,7 @@ from streamlit_folium import st_folium
 from geo import filters as gf
 from geo.brief import town_brief_html
 from geo.i18n import I18n, load_table
+from geo.paths import REPO_ROOT
 from geo.stats import capacities, counts_by, key_figures
 from layers.assets import copy_assets, missing_assets
 from layers.basemaps import available_basemaps, get_basemap
@@ -44,7 +45,7 @@ from layers.map import (
     zoom_for_bounds,
 )
 
-ROOT = Path(__file__).resolve().parent
+ROOT = REPO_ROOT
 MAP_KEY = "gy_map"
 W = {  # widget keys
     "lang": "w_lang", "categories": "w_cat", "statuses": "w_status", "towns": "w_town",

@@ -23,7 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from geo.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,9 +40,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import METRIC, WGS84, require_crs, to_wgs84
+from geo.paths import BOUNDARY_DIR
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BOUNDARY_DIR = REPO_ROOT / "data" / "boundaries"
 DISTRICT_PATH = BOUNDARY_DIR / "district.geojson"
 TOWNS_PATH = BOUNDARY_DIR / "towns.geojson"
 RIVER_PATH = BOUNDARY_DIR / "xijiang.geojson"

@@ -26,7 +26,8 @@ import geopandas as gpd
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from geo.codelists import REPO_ROOT, Codelists, load_codelists
+from geo.codelists import Codelists, load_codelists
+from geo.paths import LAYERS_DIR, PROJECTS_GEOJSON
 from geo.registry import (
     DEFAULT_PROJECTS,
     FIELDS,
@@ -40,8 +41,8 @@ from geo.registry import (
     validate_records,
 )
 
-DEFAULT_OUT = REPO_ROOT / "data" / "projects.geojson"
-DEFAULT_LAYERS = REPO_ROOT / "data" / "layers"
+DEFAULT_OUT = PROJECTS_GEOJSON
+DEFAULT_LAYERS = LAYERS_DIR
 WGS84 = "EPSG:4326"
 METRIC = "EPSG:32649"
 COORD_DECIMALS = 6

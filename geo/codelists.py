@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CODELIST_DIR = REPO_ROOT / "data" / "codelists"
+from geo.paths import CODELIST_DIR
 
 
 def read_csv_rows(path: Path) -> list[dict[str, str]]:

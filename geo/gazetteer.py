@@ -24,9 +24,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PATH = REPO_ROOT / "data" / "gazetteer.csv"
-PRECISION_CSV = REPO_ROOT / "data" / "codelists" / "precision.csv"
+from geo.paths import CODELIST_DIR, GAZETTEER_CSV
+
+DEFAULT_PATH = GAZETTEER_CSV
+PRECISION_CSV = CODELIST_DIR / "precision.csv"
 
 COLUMNS: tuple[str, ...] = (
     "id", "name_zh", "aliases", "name_pinyin", "name_en", "kind", "admin_code", "town",

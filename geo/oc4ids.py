@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from geo.codelists import REPO_ROOT
+from geo.paths import PROJECTS_GEOJSON
 
-DEFAULT_BUILT = REPO_ROOT / "data" / "projects.geojson"
+DEFAULT_BUILT = PROJECTS_GEOJSON
 PLAN_TITLE = "肇庆市高要区国民经济和社会发展第十四个五年规划和2035年远景目标纲要"
 PUBLIC_AUTHORITY = {"id": "CN-XZQH-441204", "name": "肇庆市高要区人民政府"}
 DISTRICT_CODE = "441204"

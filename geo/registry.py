@@ -22,10 +22,11 @@ from shapely.errors import ShapelyError
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from geo.codelists import REPO_ROOT, Codelists, load_codelists
+from geo.codelists import Codelists, load_codelists
+from geo.paths import PLAN_TEXT, PROJECTS_CSV
 
-DEFAULT_PROJECTS = REPO_ROOT / "data" / "projects.csv"
-DEFAULT_PLAN = REPO_ROOT / "data" / "sources" / "plan" / "gaoyao-14th-fyp-2021.txt"
+DEFAULT_PROJECTS = PROJECTS_CSV
+DEFAULT_PLAN = PLAN_TEXT
 
 TEXT_FIELDS = (
     "id", "title_zh", "title_en", "description", "description_zh", "category", "sector",

@@ -42,11 +42,11 @@ from shapely.geometry import LineString, Point, Polygon, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import METRIC, WGS84, geometry_gcj02_to_wgs84
+from geo.paths import BOUNDARY_DIR, TOWNS_PUBLISHED_CSV
 from prep import sources
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = REPO_ROOT / "data" / "boundaries"
-REFERENCE_CSV = REPO_ROOT / "data" / "sources" / "reference" / "towns_published.csv"
+OUT_DIR = BOUNDARY_DIR
+REFERENCE_CSV = TOWNS_PUBLISHED_CSV
 
 DISTRICT_CODE = "441204"
 DISTRICT_NAME_ZH = "高要区"

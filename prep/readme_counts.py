@@ -10,10 +10,11 @@ import json
 import sys
 from collections import Counter
 
-from geo.codelists import REPO_ROOT, load_codelists
+from geo.codelists import load_codelists
+from geo.paths import DATA_README, PROJECTS_GEOJSON
 
-README = REPO_ROOT / "data" / "README.md"
-BUILT = REPO_ROOT / "data" / "projects.geojson"
+README = DATA_README
+BUILT = PROJECTS_GEOJSON
 START, END = "<!-- counts:start -->", "<!-- counts:end -->"
 
 

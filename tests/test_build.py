@@ -15,11 +15,12 @@ from shapely.geometry import shape
 
 from geo import build as build_mod
 from geo.build import BuildError, build, load_context
-from geo.codelists import REPO_ROOT, load_codelists
+from geo.codelists import load_codelists
+from geo.paths import DATA_DIR
 from geo.registry import FIELDS, read_records
 from tests.geojson_compare import differences
 
-DATA = REPO_ROOT / "data"
+DATA = DATA_DIR
 
 
 @pytest.fixture(scope="module")

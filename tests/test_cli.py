@@ -6,15 +6,15 @@ import json
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
 import geo.__main__ as cli
+from geo.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 @pytest.fixture()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -12,9 +11,9 @@ from shapely.geometry import LineString, Point, box
 
 from geo.gazetteer import DISTRICT_BBOX, load_gazetteer
 from geo.geocoder import METHODS, GeocodeResult, geocode
+from geo.paths import BOUNDARY_DIR
 
-REPO = Path(__file__).resolve().parent.parent
-BOUNDARIES = REPO / "data" / "boundaries"
+BOUNDARIES = BOUNDARY_DIR
 TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
 
 

@@ -25,12 +25,12 @@ from geo import __main__ as cli
 from geo import build as build_mod
 from geo.boundaries import BoundaryError, load_district, load_river, load_towns
 from geo.build import BuildError, build, load_context, write_atomically
-from geo.codelists import REPO_ROOT
 from geo.gazetteer import GazetteerError, load_gazetteer
+from geo.paths import DATA_DIR, REPO_ROOT
 from geo.registry import FIELDS, RegistryError, read_records, validate_records
 from tests.hostile import ACCEPTED, hostile_record, valid_record
 
-DATA = REPO_ROOT / "data"
+DATA = DATA_DIR
 PROJECTS = DATA / "projects.csv"
 
 
