@@ -27,7 +27,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import export, filtering, loading, viewstate
 from geo.brief import town_brief_html
 from geo.i18n import I18n, load_table
 from geo.paths import REPO_ROOT
@@ -132,14 +133,14 @@ def _mtime(path: Path) -> float:
 def load_projects_cached(path: str, mtime: float) -> gpd.GeoDataFrame:
     """One shared, read-only copy per process (cache_resource: no unpickled copy per rerun
     and per session, see docs/performance.md); never modify the returned frame."""
-    return gf.load_projects(path)
+    return loading.load_projects(path)
 
 
 @st.cache_data(show_spinner=False)
 def load_layer_cached(path: str, mtime: float) -> gpd.GeoDataFrame | None:
     if mtime < 0:
         return None
-    return gf.load_layer(path)
+    return loading.load_layer(path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -180,8 +181,8 @@ def towns_stamp() -> tuple:
 
 
 @st.cache_resource(show_spinner=False)
-def codelists_cached() -> gf.Codelists:
-    return gf.load_codelists(ROOT / "data" / "codelists")
+def codelists_cached() -> gc.Codelists:
+    return gc.load_codelists(ROOT / "data" / "codelists")
 
 
 @st.cache_resource(show_spinner=False)
@@ -216,8 +217,8 @@ def load_all() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFr
 
 # --------------------------------------------------------------------------- state
 def valid_values(projects: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
-                 codelists: gf.Codelists, basemaps: list[str]) -> gf.Valid:
-    return gf.Valid(
+                 codelists: gc.Codelists, basemaps: list[str]) -> viewstate.Valid:
+    return viewstate.Valid(
         categories=list(codelists.categories.index),
         statuses=list(codelists.status.index),
         towns=list(towns["code"]) if towns is not None else [],
@@ -226,10 +227,10 @@ def valid_values(projects: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
     )
 
 
-def init_state(valid: gf.Valid) -> gf.ViewState:
+def init_state(valid: viewstate.Valid) -> viewstate.ViewState:
     """On a session's first run, restore the view from the URL into the widgets."""
     if "gy_init" not in st.session_state:
-        state = gf.parse_query_params(st.query_params.to_dict(), valid)
+        state = viewstate.parse_query_params(st.query_params.to_dict(), valid)
         for field, key in W.items():
             value = getattr(state, field)
             st.session_state[key] = list(value) if isinstance(value, tuple) else value
@@ -238,16 +239,16 @@ def init_state(valid: gf.Valid) -> gf.ViewState:
     return current_state()
 
 
-def current_state() -> gf.ViewState:
+def current_state() -> viewstate.ViewState:
     ss = st.session_state
-    return gf.ViewState(
+    return viewstate.ViewState(
         lang=ss.get(W["lang"], "zh"),
         mode="kiosk" if kiosk_forced() else ss.get("gy_mode", "normal"),
         categories=tuple(ss.get(W["categories"], ())),
         statuses=tuple(ss.get(W["statuses"], ())),
         towns=tuple(ss.get(W["towns"], ())),
         precisions=tuple(int(p) for p in ss.get(W["precisions"], ())),
-        text=str(ss.get(W["text"], "") or "")[: gf.MAX_TEXT],
+        text=str(ss.get(W["text"], "") or "")[: viewstate.MAX_TEXT],
         town=ss.get(W["town"], "") or "",
         basemap=ss.get(W["basemap"], "none"),
     )
@@ -266,13 +267,13 @@ def on_map_click() -> None:
     clicked = st.session_state.get(MAP_KEY)
     if towns is None or not clicked:
         return
-    code = gf.town_from_click(clicked, towns)
+    code = viewstate.town_from_click(clicked, towns)
     if code:
         st.session_state[W["town"]] = code
 
 
-def sync_query_params(state: gf.ViewState) -> None:
-    wanted = gf.to_query_params(state)
+def sync_query_params(state: viewstate.ViewState) -> None:
+    wanted = viewstate.to_query_params(state)
     if kiosk_forced():
         wanted.pop("mode", None)
     if st.query_params.to_dict() != wanted:
@@ -347,7 +348,7 @@ def download(label: str, data: str | bytes | Callable[[], str | bytes], file_nam
                        on_click="ignore")
 
 
-def projects_table(df: pd.DataFrame, codelists: gf.Codelists, tr: I18n) -> pd.DataFrame:
+def projects_table(df: pd.DataFrame, codelists: gc.Codelists, tr: I18n) -> pd.DataFrame:
     lang = tr.lang
     cat = codelists.categories[f"label_{lang}"]
     sta = codelists.status[f"label_{lang}"]
@@ -386,7 +387,7 @@ def main() -> None:
     ensure_assets()
     try:
         projects, towns, district, river, towns_notice = load_all()
-    except gf.DataFileError as exc:
+    except loading.DataFileError as exc:
         detail = "" if early_mode else f": {md_text(exc)}"  # a kiosk shows no file paths
         st.error(f"{I18n(table, 'zh')('err.data')} / {I18n(table, 'en')('err.data')}{detail}")
         st.stop()
@@ -421,7 +422,7 @@ def main() -> None:
                  label_visibility="collapsed")
 
     # ---- filters (sidebar)
-    cat_counts = gf.counts(projects, "category")
+    cat_counts = filtering.counts(projects, "category")
     cat_options = [c for c in codelists.categories.index if c in cat_counts]
     st.session_state[W["categories"]] = [c for c in st.session_state[W["categories"]]
                                          if c in cat_options]
@@ -441,7 +442,7 @@ def main() -> None:
                        key=W["precisions"],
                        format_func=lambda c: f"{c} {prec_labels.get(c, '')}",
                        placeholder=tr("filters.all"))
-        st.text_input(tr("filters.search"), key=W["text"], max_chars=gf.MAX_TEXT,
+        st.text_input(tr("filters.search"), key=W["text"], max_chars=viewstate.MAX_TEXT,
                       placeholder=tr("filters.search_hint"))
         st.selectbox(tr("basemap.label"), [b.key for b in bmaps], key=W["basemap"],
                      format_func=lambda k: get_basemap(k).label(tr.lang))
@@ -450,7 +451,7 @@ def main() -> None:
 
     state = current_state()
     basemap = get_basemap(state.basemap)
-    filtered = gf.filter_projects(projects, state.categories, state.statuses, state.towns,
+    filtered = filtering.filter_projects(projects, state.categories, state.statuses, state.towns,
                                  state.precisions, state.text, town_table=towns)
     figs = key_figures(filtered)
 
@@ -517,7 +518,7 @@ def main() -> None:
     # ---- town view
     if state.town and towns is not None:
         town_row = towns[towns["code"] == state.town].iloc[0]
-        in_town = gf.projects_in_town(filtered, state.town, towns)
+        in_town = filtering.projects_in_town(filtered, state.town, towns)
         st.subheader(tr("town.heading", name=md_text(town_names.get(state.town, state.town))))
         st.metric(tr("town.count"), len(in_town))
         count_tables(in_town, "w_town")
@@ -558,9 +559,9 @@ def main() -> None:
             st.caption(tr("export.note", n=len(filtered)))
             # exports are generated only when a button is clicked (callables)
             subset = filtered.copy()
-            download(tr("export.geojson"), lambda: gf.to_geojson(subset),
+            download(tr("export.geojson"), lambda: export.to_geojson(subset),
                      "gaoyao-projects.geojson", "application/geo+json", "w_dl_geojson")
-            download(tr("export.csv"), lambda: gf.to_csv(subset), "gaoyao-projects.csv",
+            download(tr("export.csv"), lambda: export.to_csv(subset), "gaoyao-projects.csv",
                      "text/csv", "w_dl_csv")
             try:
                 from geo.oc4ids import export_records

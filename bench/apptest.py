@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     from streamlit.testing.v1 import AppTest
 
-    import geo.filters  # noqa: F401
+    import geo.filtering  # noqa: F401
     import layers.map  # noqa: F401
     from bench.measure import peak_rss_mb, typical_filter
 

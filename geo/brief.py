@@ -1,7 +1,7 @@
 """One-page printable "town brief" (镇街简报): self-contained HTML, Chinese with English.
 
 No scripts, no external resources (inline CSS only); every value from the data is escaped.
-Input projects are those in or crossing the town (``geo.filters.projects_in_town``), EPSG:4326.
+Input projects are those in or crossing the town (``geo.filtering.projects_in_town``), EPSG:4326.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from geo.filters import Codelists, split_list
+from geo.codelists import Codelists
+from geo.schema import split_list
 from geo.stats import counts_by, key_figures
 
 

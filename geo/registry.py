@@ -200,7 +200,7 @@ def _check_codes(c: _Checker, codes: Codelists) -> None:
     if c.record_id and not ID_PATTERN.match(c.record_id):
         c.add("id", f"{c.record_id!r} is not a slug like 'port-jinli-berths' "
                     "(lowercase letters, digits, hyphens; 3-64 characters)")
-    if r["category"] and r["category"] not in codes.categories:
+    if r["category"] and r["category"] not in codes.category_codes:
         c.add("category", f"unknown category {r['category']!r}")
     if r["status"] and r["status"] not in codes.oc4ids_status:
         c.add("status", f"unknown status {r['status']!r} (use the OC4IDS projectStatus codes)")

@@ -30,7 +30,7 @@ from folium.utilities import JsCode, get_obj_in_upper_tree
 from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
-from geo.filters import Codelists
+from geo.codelists import Codelists
 from geo.i18n import I18n
 from geo.stats import DISTRICT_LEVEL
 from layers.assets import LocalMap, LocalMarkerCluster

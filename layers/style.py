@@ -20,8 +20,9 @@ import re
 import weakref
 from collections.abc import Mapping
 
-from geo.filters import Codelists, split_list
+from geo.codelists import Codelists
 from geo.i18n import I18n
+from geo.schema import split_list
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 FALLBACK_COLOR = "#566573"

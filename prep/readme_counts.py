@@ -24,9 +24,9 @@ def counts_block(features: list[dict]) -> str:
     props = [f["properties"] for f in features]
     out = [START, f"{len(props)} records in `projects.csv`, all built into `projects.geojson`.", ""]
     tables = (
-        ("category", "category", lambda k: codes.categories[k]["label_en"]),
-        ("status", "status", lambda k: codes.statuses[k]["label_en"]),
-        ("precision", "precision", lambda k: f"{k} {codes.precision[k]['label_en']}"),
+        ("category", "category", lambda k: codes.categories.at[k, "label_en"]),
+        ("status", "status", lambda k: codes.status.at[k, "label_en"]),
+        ("precision", "precision", lambda k: f"{k} {codes.precision.at[k, 'label_en']}"),
     )
     for title, key, label in tables:
         counts = Counter(p[key] for p in props)

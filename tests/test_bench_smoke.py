@@ -94,7 +94,8 @@ def test_smoke_run_json_agrees(smoke):
 def test_compact_features_expand_to_the_escaped_popups():
     """The payload lever (compact properties + lookup table, popups assembled when opened)
     shows exactly the escaped tooltip/popup/style of layers.style, for every real project."""
-    from geo import filters as gf
+    from geo import codelists as gc
+    from geo import loading
     from geo.i18n import I18n, load_table
     from layers import map as lm
     from layers import style as ls
@@ -103,8 +104,8 @@ def test_compact_features_expand_to_the_escaped_popups():
     path = ROOT / "data" / "projects.geojson"
     if not path.is_file():
         pytest.skip("data/projects.geojson not built")
-    projects = gf.load_projects(path)
-    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    projects = loading.load_projects(path)
+    codelists = gc.load_codelists(ROOT / "data" / "codelists")
     for lang in ("zh", "en"):
         tr = I18n(load_table(ROOT / "data" / "i18n.csv"), lang)
         feats = lm.project_features(projects, codelists, tr, get_basemap("none"))
@@ -125,12 +126,12 @@ def test_rendered_page_never_evaluates_template_syntax_in_data():
     text like ``{{ 7*7 }}`` from the data must reach the page literally (not as 49)."""
     import geopandas as gpd
 
-    from geo import filters as gf
+    from geo import codelists as gc
     from geo.i18n import I18n, load_table
     from layers import map as lm
     from layers.basemaps import get_basemap
 
-    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    codelists = gc.load_codelists(ROOT / "data" / "codelists")
     tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
     evil = "{{ 7*7 }}{{ cycler.__init__.__globals__.os.getcwd() }}{% if 1 %}IF{% endif %}"
     projects = gpd.GeoDataFrame(

@@ -65,8 +65,8 @@ def test_every_record_becomes_one_feature_with_a_precision_code(collection):
     codes = load_codelists()
     for f in collection["features"]:
         p = f["properties"]
-        assert p["precision"] in codes.precision, f["id"]
-        assert p["precision_slug"] == codes.precision[p["precision"]]["slug"]
+        assert p["precision"] in codes.precision_codes, f["id"]
+        assert p["precision_slug"] == codes.precision.at[p["precision"], "slug"]
         assert p["geocode_method"], f["id"]
         assert (f["geometry"] is None) == (p["precision"] == 9), f["id"]
 

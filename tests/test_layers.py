@@ -11,7 +11,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import filtering, loading
 from geo.i18n import translator
 from layers import basemaps as bm
 from layers import map as lm
@@ -26,11 +27,11 @@ AMAP = bm.BASEMAPS["amap"]
 @pytest.fixture(scope="module")
 def data():
     return {
-        "projects": gf.load_projects(PROJECTS),
-        "towns": gf.load_layer(TOWNS),
-        "district": gf.load_layer(DISTRICT),
-        "river": gf.load_layer(RIVER),
-        "codelists": gf.load_codelists(),
+        "projects": loading.load_projects(PROJECTS),
+        "towns": loading.load_layer(TOWNS),
+        "district": loading.load_layer(DISTRICT),
+        "river": loading.load_layer(RIVER),
+        "codelists": gc.load_codelists(),
     }
 
 
@@ -276,7 +277,7 @@ def test_precomputed_features_reused_for_a_filtered_subset(data):
     feats = lm.project_features(data["projects"], data["codelists"], tr, NONE)
     assert len(feats) == 11 and "heritage-unknown" not in feats
     assert "hospital-district" not in feats  # district-level: not drawn
-    ports = gf.filter_projects(data["projects"], categories=["port", "road"])
+    ports = filtering.filter_projects(data["projects"], categories=["port", "road"])
     groups = lm.project_layers(ports, data["codelists"], tr, NONE, features=feats)
     assert len(groups) == 2
     assert sorted(f["properties"]["pid"] for f in features_of(groups)) == [

@@ -239,7 +239,7 @@ def test_gcj_offset_point_cannot_be_detected_from_position():
 # ------------------------------------------------------------------------------------------
 def assert_valid_feature(feature: dict) -> None:
     p = feature["properties"]
-    assert p["precision"] in CODES.precision
+    assert p["precision"] in CODES.precision_codes
     if feature["geometry"] is None:
         assert p["precision"] == 9 and p["inside_district"] is None
         return
