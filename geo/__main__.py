@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from shapely import wkt as shapely_wkt
 
+from geo.coords import round_coords
 from geo.crs import METRIC
 
 
@@ -45,7 +46,7 @@ def cmd_towns(args: argparse.Namespace) -> int:
     for (_, t), area in zip(towns.iterrows(), areas, strict=True):
         rows.append({
             "code": str(t["code"]), "name_zh": t["name_zh"], "name_en": t.get("name_en", ""),
-            "seat_lon": round(float(t["seat_lon"]), 6), "seat_lat": round(float(t["seat_lat"]), 6),
+            "seat_lon": round_coords(t["seat_lon"]), "seat_lat": round_coords(t["seat_lat"]),
             "area_km2": round(float(area), 1), "boundary_source": t.get("boundary_source", ""),
         })
     if args.json:

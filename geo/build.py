@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +24,9 @@ import geopandas as gpd
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from geo.atomic import remove_stale_temps, write_atomically
 from geo.codelists import Codelists, load_codelists
+from geo.coords import round_coords
 from geo.paths import LAYERS_DIR, PROJECTS_GEOJSON
 from geo.registry import (
     DEFAULT_PROJECTS,
@@ -45,7 +45,6 @@ DEFAULT_OUT = PROJECTS_GEOJSON
 DEFAULT_LAYERS = LAYERS_DIR
 WGS84 = "EPSG:4326"
 METRIC = "EPSG:32649"
-COORD_DECIMALS = 6
 INSIDE_TOLERANCE_M = 50.0
 COMPUTED_FIELDS = (
     "precision", "precision_slug", "geocode_method", "geocode_matched", "geocode_note",
@@ -74,13 +73,6 @@ def load_context() -> GeoContext:
     from geo.gazetteer import load_gazetteer
 
     return GeoContext(load_gazetteer(), load_towns(), load_river(), load_district())
-
-
-def round_coords(value: Any, ndigits: int = COORD_DECIMALS) -> Any:
-    """Round every number of a GeoJSON coordinate array (nested lists/tuples) to ``ndigits``."""
-    if isinstance(value, (list, tuple)):
-        return [round_coords(v, ndigits) for v in value]
-    return round(float(value), ndigits)
 
 
 def geometry_json(geom: BaseGeometry | None) -> dict[str, Any] | None:
@@ -231,67 +223,6 @@ def collection_text(features: Iterable[dict[str, Any]], name: str) -> str:
              for f in features]
     head = f'{{"type":"FeatureCollection","name":{json.dumps(name)},"features":[\n'
     return head + ",\n".join(lines) + "\n]}\n"
-
-
-def write_atomically(outputs: dict[Path, str], stale: Iterable[Path] = ()) -> None:
-    """Write every text to a temp file beside its target, then move all into place.
-
-    If anything fails while writing, no target is touched and the temp files are removed.
-    """
-    temps: dict[Path, Path] = {}
-    try:
-        for target, text in outputs.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            temps[target] = Path(tmp)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-    except BaseException:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-        raise
-    try:
-        for target, tmp in temps.items():
-            os.replace(tmp, target)
-    finally:  # a failed move (target is a directory, ...) leaves no temp file behind
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-    for path in stale:
-        path.unlink(missing_ok=True)
-
-
-#: A hidden temp file older than this (seconds) is a leftover of a killed build.
-STALE_TMP_AGE_S = 120.0
-
-
-def remove_stale_temps(targets: Iterable[Path], layers_dir: Path | None = None,
-                       max_age_s: float = STALE_TMP_AGE_S) -> list[Path]:
-    """Delete ``.<name>.*.tmp`` files left beside ``targets`` (and ``.*.geojson.*.tmp`` in
-    ``layers_dir``) by a build that was killed mid-write; returns the paths removed.
-
-    Only files older than ``max_age_s`` are removed, so a build running at the same time keeps
-    its own temp files.
-    """
-    import time
-
-    candidates: set[Path] = set()
-    for target in targets:
-        if target.parent.is_dir():
-            candidates.update(target.parent.glob(f".{target.name}.*.tmp"))
-    if layers_dir is not None and layers_dir.is_dir():
-        candidates.update(layers_dir.glob(".*.geojson.*.tmp"))
-    removed = []
-    now = time.time()
-    for path in sorted(candidates):
-        try:
-            if path.is_file() and now - path.stat().st_mtime > max_age_s:
-                path.unlink()
-                removed.append(path)
-        except OSError:
-            continue
-    return removed
 
 
 def summary_lines(features: Sequence[dict[str, Any]], codes: Codelists) -> list[str]:

@@ -46,6 +46,7 @@ from shapely.geometry import (
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, nearest_points
 
+from geo.coords import COORD_DECIMALS, snap_to_grid
 from geo.gazetteer import DISTRICT_BBOX, Gazetteer, Place
 
 PRECISION_SLUGS = {
@@ -201,12 +202,13 @@ def _to_ll(g: BaseGeometry) -> BaseGeometry:
     return shapely.transform(g, _TO_LL.transform, interleaved=False)
 
 
+def _lonlat(place: Place) -> tuple[float, float]:
+    """The place's (lon, lat) in degrees, rounded to the stored precision."""
+    return round(place.lon, COORD_DECIMALS), round(place.lat, COORD_DECIMALS)
+
+
 def _pt(place: Place) -> Point:
-    return Point(round(place.lon, 6), round(place.lat, 6))
-
-
-def _round_geom(g: BaseGeometry) -> BaseGeometry:
-    return shapely.set_precision(g, 1e-6) if g is not None else g
+    return Point(*_lonlat(place))
 
 
 def _offset(lon: float, lat: float, metres: float, bearing_deg: float) -> Point:
@@ -375,7 +377,7 @@ def _range(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
                              f"{'/'.join(missing)} not in the gazetteer (may lie outside the "
                              "district)")
     a, b = ends
-    start, end = (round(a.lon, 6), round(a.lat, 6)), (round(b.lon, 6), round(b.lat, 6))
+    start, end = _lonlat(a), _lonlat(b)
     if a.id == b.id or start == end:  # same place or two names drawn at one point: no line
         return None
     line = LineString([start, end])
@@ -528,7 +530,7 @@ def geocode(
         notes.append("area: drawn at the town seat, not the town outline")
     if kind == "line" and geom.geom_type in ("Point", "MultiPoint"):
         notes.append("line: only point(s) known")
-    geom = _round_geom(geom)
+    geom = snap_to_grid(geom)
     if not ctx.inside_district(geom):
         notes.append("WARNING: geometry not inside the district outline")
     return GeocodeResult(geom, int(prec), method, matched, "; ".join(n for n in notes if n))

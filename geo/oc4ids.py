@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from geo.atomic import write_atomically
 from geo.paths import PROJECTS_GEOJSON
 
 DEFAULT_BUILT = PROJECTS_GEOJSON
@@ -167,8 +168,6 @@ def export_main(args: argparse.Namespace) -> int:
             return 1
     package = export_records(features)
     out = Path(args.oc4ids)
-    from geo.build import write_atomically
-
     try:
         write_atomically({out: json.dumps(package, ensure_ascii=False, indent=1) + "\n"})
     except OSError as exc:

@@ -41,6 +41,7 @@ from pyproj import Transformer
 from shapely.geometry import Point
 from shapely.ops import nearest_points
 
+from geo.coords import COORD_DECIMALS
 from geo.paths import BOUNDARY_DIR, CACHE_DIR, GAZETTEER_CSV
 
 OUT_PATH = GAZETTEER_CSV
@@ -140,7 +141,7 @@ def _pinyin(name: str) -> str:
 
 
 def _round(x: float) -> str:
-    return f"{x:.6f}"
+    return f"{x:.{COORD_DECIMALS}f}"
 
 
 def _bearing_deg(b: str) -> float:
