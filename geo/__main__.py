@@ -6,6 +6,8 @@ Commands
   build                  geocode the registry into data/projects.geojson + data/layers/
   validate               check data/projects.csv
   export --oc4ids PATH   write an OC4IDS package from the built data
+  export --projects PATH write the built projects (optionally filtered) as GeoJSON
+  schema [--markdown]    the registry's columns (data/schema/projects.csv)
 
 Exit codes: 0 ok, 1 data errors (or missing inputs), 2 usage errors.
 """
@@ -134,9 +136,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from geo.oc4ids import export_main
+    """OC4IDS package and/or projects GeoJSON; the first failure's exit code (2: neither)."""
+    if not (args.oc4ids or args.projects):
+        _err("export: give --oc4ids PATH and/or --projects PATH")
+        return 2
+    code = 0
+    if args.oc4ids:
+        from geo.oc4ids import export_main
 
-    return int(export_main(args))
+        code = int(export_main(args))
+    if args.projects and code == 0:
+        from geo.export import export_main as export_projects
+
+        code = int(export_projects(args))
+    return code
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from geo.schema import schema_main
+
+    return int(schema_main(args))
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -168,10 +187,17 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--projects", default="data/projects.csv")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("export", help="export OC4IDS")
-    p.add_argument("--oc4ids", required=True, metavar="PATH")
-    p.add_argument("--projects", default="data/projects.csv")
+    p = sub.add_parser("export", help="export OC4IDS and/or the projects GeoJSON")
+    p.add_argument("--oc4ids", metavar="PATH", help="write an OC4IDS 0.9 project package")
+    p.add_argument("--projects", metavar="PATH", help="write the projects as GeoJSON")
+    p.add_argument("--built", default=None, help="built projects (default data/projects.geojson)")
+    p.add_argument("--category", action="append", help="only this category (repeatable)")
+    p.add_argument("--town", action="append", help="only projects in this town code (repeatable)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("schema", help="the registry's columns")
+    p.add_argument("--markdown", action="store_true", help="the table of docs/CONTRACTS.md")
+    p.set_defaults(func=cmd_schema)
     return ap
 
 

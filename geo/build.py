@@ -30,9 +30,6 @@ from geo.coords import round_coords
 from geo.paths import LAYERS_DIR, PROJECTS_GEOJSON
 from geo.registry import (
     DEFAULT_PROJECTS,
-    FIELDS,
-    FLOAT_FIELDS,
-    INT_FIELDS,
     RegistryError,
     load_plan_text,
     parse_number,
@@ -40,17 +37,14 @@ from geo.registry import (
     record_geometry,
     validate_records,
 )
+from geo.schema import COMPUTED, load_schema
 
 DEFAULT_OUT = PROJECTS_GEOJSON
 DEFAULT_LAYERS = LAYERS_DIR
 WGS84 = "EPSG:4326"
 METRIC = "EPSG:32649"
 INSIDE_TOLERANCE_M = 50.0
-COMPUTED_FIELDS = (
-    "precision", "precision_slug", "geocode_method", "geocode_matched", "geocode_note",
-    "towns_text", "towns_spatial", "towns_all", "town_codes", "length_km", "area_km2",
-    "inside_district",
-)
+COMPUTED_FIELDS = tuple(COMPUTED)
 
 
 class BuildError(Exception):
@@ -87,16 +81,18 @@ def geometry_json(geom: BaseGeometry | None) -> dict[str, Any] | None:
 
 
 def typed_properties(record: dict[str, str]) -> dict[str, Any]:
-    """Registry fields in their declared order, quantities as numbers (blank -> None)."""
+    """Registry fields in their declared order (``data/schema/projects.csv``), typed by the
+    schema: quantities as numbers, lon/lat as float degrees (blank -> None), the rest as
+    stripped text."""
     props: dict[str, Any] = {}
-    for name in FIELDS:
-        value = record.get(name, "")
-        if name in INT_FIELDS or name in FLOAT_FIELDS:
-            props[name] = parse_number(value, integer=name in INT_FIELDS)
-        elif name in ("lon", "lat"):
-            props[name] = float(value) if value.strip() else None
+    for column in load_schema().columns:
+        value = record.get(column.name, "")
+        if column.type in ("int", "float"):
+            props[column.name] = parse_number(value, integer=column.type == "int")
+        elif column.type == "degrees":
+            props[column.name] = float(value) if value.strip() else None
         else:
-            props[name] = value.strip()
+            props[column.name] = value.strip()
     return props
 
 

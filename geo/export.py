@@ -1,14 +1,23 @@
-"""Downloads of a (filtered) set of projects: GeoJSON and spreadsheet-safe CSV.
+"""Downloads of a (filtered) set of projects: GeoJSON and spreadsheet-safe CSV (the app's
+downloads and ``python -m geo export --projects``).
 
 Geometry is written as stored: WGS84 (EPSG:4326, lon/lat).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+
+from geo.atomic import write_atomically
+from geo.filtering import filter_projects
+from geo.loading import DataFileError, load_projects
+from geo.paths import PROJECTS_GEOJSON
 
 EXPORT_DROP = ("style",)
 
@@ -42,3 +51,25 @@ def csv_safe(value: object) -> object:
     if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def export_main(args: argparse.Namespace) -> int:
+    """CLI: ``python -m geo export --projects out.geojson [--category C ...] [--town CODE ...]``:
+    the built projects (``--built``, default data/projects.geojson), filtered as in the app, as
+    the app's GeoJSON download (EPSG:4326), written atomically; 0 ok, 1 unreadable/unwritable."""
+    source = Path(getattr(args, "built", None) or PROJECTS_GEOJSON)
+    try:
+        projects = load_projects(source)
+    except DataFileError as exc:
+        print(f"error: {exc}; run `python -m geo build` first", file=sys.stderr)
+        return 1
+    chosen = filter_projects(projects, categories=getattr(args, "category", None),
+                             towns=getattr(args, "town", None))
+    out = Path(args.projects)
+    try:
+        write_atomically({out: to_geojson(chosen) + "\n"})
+    except OSError as exc:
+        print(f"error: {out}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    print(f"wrote {len(chosen)} of {len(projects)} projects to {out}")
+    return 0

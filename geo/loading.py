@@ -11,17 +11,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-TEXT_COLUMNS = (
-    "id", "title_zh", "title_en", "description", "description_zh", "category", "sector",
-    "status", "status_zh", "status_as_of", "plan_ref", "evidence", "location_text", "towns",
-    "geometry_kind", "coord_source", "capacity_unit", "notes", "precision_slug",
-    "geocode_method", "geocode_matched", "towns_text", "towns_spatial", "towns_all",
-    "town_codes",
-)
-NUMBER_COLUMNS = (
-    "lon", "lat", "berths", "berth_dwt", "capacity", "voltage_kv", "length_km_stated",
-    "area_km2_stated", "units", "length_km", "area_km2",
-)
+from geo.schema import COMPUTED, NUMBER_TYPES, TEXT_TYPES, load_schema
+
+#: columns read as text ('' when blank): the registry's text columns and the build's text ones
+TEXT_COLUMNS = (*load_schema().names(*TEXT_TYPES),
+                *(name for name, kind in COMPUTED.items() if kind in ("text", "list")))
+#: columns read as float (NaN when blank): the registry's numbers and the build's measures
+NUMBER_COLUMNS = (*load_schema().names(*NUMBER_TYPES),
+                  *(name for name, kind in COMPUTED.items() if kind == "float"))
+
+
 class DataFileError(ValueError):
     """A data file the app needs is missing, unreadable, or has no/the wrong CRS."""
 

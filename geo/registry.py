@@ -24,26 +24,20 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.codelists import Codelists, load_codelists
 from geo.paths import PLAN_TEXT, PROJECTS_CSV
+from geo.schema import TEXT_TYPES, load_schema
 
 DEFAULT_PROJECTS = PROJECTS_CSV
 DEFAULT_PLAN = PLAN_TEXT
 
-TEXT_FIELDS = (
-    "id", "title_zh", "title_en", "description", "description_zh", "category", "sector",
-    "status", "status_zh", "status_as_of", "plan_ref", "evidence", "location_text", "towns",
-    "geometry_kind",
-)
-COORD_FIELDS = ("lon", "lat", "coord_source", "geometry_wkt")
-INT_FIELDS = ("berths", "berth_dwt", "units")
-FLOAT_FIELDS = ("capacity", "voltage_kv", "length_km_stated", "area_km2_stated")
-QUANTITY_FIELDS = ("berths", "berth_dwt", "capacity", "capacity_unit", "voltage_kv",
-                   "length_km_stated", "area_km2_stated", "units")
-FIELDS = (*TEXT_FIELDS, *COORD_FIELDS, *QUANTITY_FIELDS, "notes")
-FORMULA_CHECKED = tuple(n for n in FIELDS
-                        if n not in (*INT_FIELDS, *FLOAT_FIELDS, "lon", "lat", "geometry_wkt"))
-REQUIRED = ("id", "title_zh", "title_en", "description", "category", "sector", "status",
-            "status_zh", "status_as_of", "plan_ref", "evidence", "location_text", "geometry_kind")
-GEOMETRY_KINDS = ("point", "line", "area")
+_SCHEMA = load_schema()
+FIELDS = _SCHEMA.fields
+INT_FIELDS = _SCHEMA.names("int")
+FLOAT_FIELDS = _SCHEMA.names("float")
+QUANTITY_FIELDS = _SCHEMA.quantities
+#: text cells checked for spreadsheet formulas (numbers, coordinates and WKT are parsed)
+FORMULA_CHECKED = _SCHEMA.names(*TEXT_TYPES)
+REQUIRED = _SCHEMA.required
+GEOMETRY_KINDS = _SCHEMA.inline_codes("geometry_kind")
 TOWN_NAMES = (
     "南岸街道", "河台镇", "乐城镇", "水南镇", "禄步镇", "小湘镇", "大湾镇", "新桥镇", "白诸镇",
     "莲塘镇", "活道镇", "蛟塘镇", "回龙镇", "白土镇", "金渡镇", "金利镇", "蚬岗镇",
