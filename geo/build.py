@@ -37,14 +37,13 @@ from geo.registry import (
     record_geometry,
     validate_records,
 )
-from geo.schema import COMPUTED, load_schema
+from geo.schema import load_schema
 
 DEFAULT_OUT = PROJECTS_GEOJSON
 DEFAULT_LAYERS = LAYERS_DIR
 WGS84 = "EPSG:4326"
 METRIC = "EPSG:32649"
 INSIDE_TOLERANCE_M = 50.0
-COMPUTED_FIELDS = tuple(COMPUTED)
 
 
 class BuildError(Exception):
@@ -221,7 +220,7 @@ def collection_text(features: Iterable[dict[str, Any]], name: str) -> str:
     return head + ",\n".join(lines) + "\n]}\n"
 
 
-def summary_lines(features: Sequence[dict[str, Any]], codes: Codelists) -> list[str]:
+def summary_lines(features: Sequence[dict[str, Any]]) -> list[str]:
     """Human-readable counts by category, status and precision, and the records not placed."""
     props = [f["properties"] for f in features]
     lines = [f"{len(features)} features"]
@@ -307,7 +306,7 @@ def main(args: argparse.Namespace) -> int:
     except (RegistryError, BuildError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for line in summary_lines(features, load_codelists()):
+    for line in summary_lines(features):
         print(line)
     return 0
 

@@ -48,11 +48,6 @@ class Codelists:
         return frozenset(str(c) for c in self.categories.index)
 
     @cached_property
-    def status_codes(self) -> frozenset[str]:
-        """The status codes of ``status.csv`` (a subset of the OC4IDS projectStatus codes)."""
-        return frozenset(str(c) for c in self.status.index)
-
-    @cached_property
     def precision_codes(self) -> frozenset[int]:
         """The precision codes (1, 2, 3, 4, 5, 9)."""
         return frozenset(int(c) for c in self.precision.index)

@@ -46,10 +46,6 @@ def projects_in_town(projects: gpd.GeoDataFrame, code: str,
     return projects[mask.astype(bool)]
 
 
-def _casefold(value: object) -> str:
-    return str(value).casefold()
-
-
 def search_mask(projects: pd.DataFrame, text: str) -> pd.Series:
     """True where every whitespace-separated term of `text` occurs (case-insensitively) in the
     titles (zh/en), location text, evidence, towns, descriptions or id."""

@@ -157,11 +157,6 @@ class Gazetteer:
         """All places of one ``kind`` in file order."""
         return [p for p in self.places if p.kind == kind]
 
-    def town_by_name(self, name: str) -> Place | None:
-        """The town row named ``name`` (full or short form), else None."""
-        p = self.lookup(name)
-        return p if p is not None and p.kind == "town" else None
-
     def find_all(self, text: str) -> list[tuple[Place, str, int, int]]:
         """Places named in ``text``: ``(place, matched_text, start, end)`` in text order.
 

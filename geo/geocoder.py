@@ -289,12 +289,8 @@ def _anchor_names(text: str, gaz: Gazetteer) -> tuple[Place | None, tuple[str, .
     return (chosen[0] if len(chosen) == 1 else None), names
 
 
-def _anchor(text: str, gaz: Gazetteer, ctx: _Context) -> Place | None:
-    return _anchor_names(text, gaz)[0]
-
-
 def _relative(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
-    anchor = _anchor(m.group("anchor"), gaz, ctx)
+    anchor = _anchor_names(m.group("anchor"), gaz)[0]
     if anchor is None:
         return None
     phrase = m.group(0)

@@ -10,7 +10,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
 CODELIST_DIR = DATA_DIR / "codelists"
-OC4IDS_CODELIST_DIR = CODELIST_DIR / "oc4ids"
 BOUNDARY_DIR = DATA_DIR / "boundaries"
 LAYERS_DIR = DATA_DIR / "layers"
 SCHEMA_DIR = DATA_DIR / "schema"
@@ -27,5 +26,3 @@ I18N_CSV = DATA_DIR / "i18n.csv"
 DATA_README = DATA_DIR / "README.md"
 CACHE_DIR = REPO_ROOT / ".cache"
 STATIC_DIR = REPO_ROOT / "static"
-TESTS_DIR = REPO_ROOT / "tests"
-APP_SCRIPT = REPO_ROOT / "streamlit_app.py"
