@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -213,13 +214,13 @@ def _norm_name(value: object) -> str | None:
     return _NAME_INDEX.get(_strip_suffix(s)) if s else None
 
 
-def _guess_field(gdf: gpd.GeoDataFrame, fn: object) -> str | None:
+def _guess_field(gdf: gpd.GeoDataFrame, fn: Callable[[object], str | None]) -> str | None:
     """Column where most non-empty values normalise with ``fn`` (code or name)."""
     best, best_n = None, 0
     for col in gdf.columns:
         if col == gdf.geometry.name:
             continue
-        n = sum(1 for v in gdf[col] if fn(v) is not None)  # type: ignore[operator]
+        n = sum(1 for v in gdf[col] if fn(v) is not None)
         if n > best_n:
             best, best_n = col, n
     return best

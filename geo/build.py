@@ -18,10 +18,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
-from shapely.geometry import mapping
+from shapely.geometry import GeometryCollection, mapping
 from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import remove_stale_temps, write_atomically
@@ -39,6 +39,10 @@ from geo.registry import (
 )
 from geo.schema import load_schema
 
+if TYPE_CHECKING:
+    from geo.gazetteer import Gazetteer
+    from geo.geocoder import GeocodeResult
+
 DEFAULT_OUT = PROJECTS_GEOJSON
 DEFAULT_LAYERS = LAYERS_DIR
 WGS84 = "EPSG:4326"
@@ -54,7 +58,7 @@ class BuildError(Exception):
 class GeoContext:
     """Everything the geocoder and the spatial join need (all GeoDataFrames in EPSG:4326)."""
 
-    gazetteer: Any
+    gazetteer: Gazetteer
     towns: gpd.GeoDataFrame
     river: gpd.GeoDataFrame | None
     district: gpd.GeoDataFrame
@@ -73,8 +77,9 @@ def geometry_json(geom: BaseGeometry | None) -> dict[str, Any] | None:
     if geom is None or geom.is_empty:
         return None
     if geom.geom_type == "GeometryCollection":
+        parts = cast(GeometryCollection, geom).geoms
         return {"type": "GeometryCollection",
-                "geometries": [geometry_json(g) for g in geom.geoms if not g.is_empty]}
+                "geometries": [geometry_json(g) for g in parts if not g.is_empty]}
     data = mapping(geom)
     return {"type": data["type"], "coordinates": round_coords(data["coordinates"])}
 
@@ -95,9 +100,14 @@ def typed_properties(record: dict[str, str]) -> dict[str, Any]:
     return props
 
 
+def wgs84_series(geoms: Sequence[BaseGeometry | None]) -> gpd.GeoSeries:
+    """`geoms` (EPSG:4326; None = no geometry) as a GeoSeries in EPSG:4326."""
+    return gpd.GeoSeries(cast("list[BaseGeometry]", list(geoms)), crs=WGS84)
+
+
 def measure(geoms: Sequence[BaseGeometry | None]) -> tuple[list[float | None], list[float | None]]:
     """Length (km) of linear and area (km²) of polygonal geometries, measured in EPSG:32649."""
-    series = gpd.GeoSeries(list(geoms), crs=WGS84).to_crs(METRIC)
+    series = wgs84_series(geoms).to_crs(METRIC)
     lengths: list[float | None] = []
     areas: list[float | None] = []
     for geom in series:
@@ -110,7 +120,7 @@ def measure(geoms: Sequence[BaseGeometry | None]) -> tuple[list[float | None], l
 def inside_flags(geoms: Sequence[BaseGeometry | None], district: gpd.GeoDataFrame) -> list[bool]:
     """Whether each geometry lies inside the district outline (50 m tolerance, EPSG:32649)."""
     outline = district.to_crs(METRIC).geometry.union_all().buffer(INSIDE_TOLERANCE_M)
-    series = gpd.GeoSeries(list(geoms), crs=WGS84).to_crs(METRIC)
+    series = wgs84_series(geoms).to_crs(METRIC)
     return [bool(g is not None and not g.is_empty and outline.contains(g)) for g in series]
 
 
@@ -126,7 +136,7 @@ def geocode_records(
     step = max(1, len(records) // 10)
     # geocoding is deterministic: records with the same text and kind share one result
     # (registries repeat town names a lot; shapely geometries are immutable)
-    memo: dict[tuple[str, str], Any] = {}
+    memo: dict[tuple[str, str], GeocodeResult] = {}
     for i, record in enumerate(records, start=1):
         own = record_geometry(record)
         if own is not None:
@@ -158,7 +168,7 @@ def town_lists(
     """Names of the towns each geometry lies in or crosses (district-level ones: none)."""
     from geo.spatial import join_towns
 
-    series = gpd.GeoDataFrame(geometry=list(geoms), crs=WGS84)
+    series = gpd.GeoDataFrame(geometry=wgs84_series(geoms))
     joined = join_towns(series, towns)
     out = []
     for names, precision in zip(joined, precisions, strict=True):

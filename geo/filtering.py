@@ -21,10 +21,10 @@ SEARCH_COLUMNS = (
     "description_zh",
 )
 
-def project_town_codes(projects: gpd.GeoDataFrame, towns: pd.DataFrame | None = None) -> pd.Series:
+def project_town_codes(projects: pd.DataFrame, towns: pd.DataFrame | None = None) -> pd.Series:
     """Town codes of each project, from the built ``town_codes`` property; when that is blank,
     from ``towns_all`` names mapped through `towns` (``code``/``name_zh``)."""
-    by_name = {}
+    by_name: dict[str, str] = {}
     if towns is not None and len(towns):
         by_name = dict(zip(towns["name_zh"], towns["code"], strict=False))
 
@@ -36,7 +36,7 @@ def project_town_codes(projects: gpd.GeoDataFrame, towns: pd.DataFrame | None = 
 
     if len(projects) == 0:
         return pd.Series([], dtype=object, index=projects.index)
-    return projects.apply(codes, axis=1)
+    return projects.apply(codes, axis=1)  # one tuple per row
 
 
 def projects_in_town(projects: gpd.GeoDataFrame, code: str,

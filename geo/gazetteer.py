@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,7 +138,7 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self.places)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Place]:
         return iter(self.places)
 
     def get(self, place_id: str) -> Place:

@@ -69,9 +69,8 @@ def load_projects(path: Path | str) -> gpd.GeoDataFrame:
         if col not in gdf.columns:
             gdf[col] = float("nan")
         gdf[col] = pd.to_numeric(gdf[col], errors="coerce").astype(float)
-    gdf["precision"] = (
-        pd.to_numeric(gdf.get("precision"), errors="coerce").fillna(9).astype(int)
-    )
+    precision = gdf["precision"] if "precision" in gdf.columns else pd.Series(9, index=gdf.index)
+    gdf["precision"] = pd.to_numeric(precision, errors="coerce").fillna(9).astype(int)
     if "inside_district" not in gdf.columns:
         gdf["inside_district"] = True
     return gdf.reset_index(drop=True)
