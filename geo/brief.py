@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -19,10 +18,10 @@ from markupsafe import Markup
 
 from geo.codelists import Codelists
 from geo.escape import esc
+from geo.paths import TEMPLATE_DIR
 from geo.schema import split_list
 from geo.stats import counts_by, key_figures
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "brief.html.j2"
 
 

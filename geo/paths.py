@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+GEO_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = GEO_DIR / "templates"
 DATA_DIR = REPO_ROOT / "data"
 CODELIST_DIR = DATA_DIR / "codelists"
 BOUNDARY_DIR = DATA_DIR / "boundaries"

@@ -11,16 +11,16 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import shapely
 
 from bench import generate
 from bench.run import METRIC_KEYS
+from geo.paths import REPO_ROOT
 from geo.registry import FIELDS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 
 
 def test_generator_is_deterministic_and_follows_the_contract():
