@@ -13,12 +13,18 @@ import pandas as pd
 
 from geo.schema import COMPUTED, NUMBER_TYPES, TEXT_TYPES, load_schema
 
-#: columns read as text ('' when blank): the registry's text columns and the build's text ones
-TEXT_COLUMNS = (*load_schema().names(*TEXT_TYPES),
-                *(name for name, kind in COMPUTED.items() if kind in ("text", "list")))
-#: columns read as float (NaN when blank): the registry's numbers and the build's measures
-NUMBER_COLUMNS = (*load_schema().names(*NUMBER_TYPES),
-                  *(name for name, kind in COMPUTED.items() if kind == "float"))
+
+def text_columns() -> tuple[str, ...]:
+    """Columns read as text ('' when blank): the registry's text columns and the build's."""
+    return (*load_schema().names(*TEXT_TYPES),
+            *(name for name, kind in COMPUTED.items() if kind in ("text", "list")))
+
+
+def number_columns() -> tuple[str, ...]:
+    """Columns read as float (NaN when blank): the registry's numbers and the build's measures
+    (km, km²)."""
+    return (*load_schema().names(*NUMBER_TYPES),
+            *(name for name, kind in COMPUTED.items() if kind == "float"))
 
 
 class DataFileError(ValueError):
@@ -61,11 +67,11 @@ def load_projects(path: Path | str) -> gpd.GeoDataFrame:
     if missing:
         raise DataFileError(f"{path}: missing properties {missing}")
     gdf = gdf.copy()
-    for col in TEXT_COLUMNS:
+    for col in text_columns():
         if col not in gdf.columns:
             gdf[col] = ""
         gdf[col] = gdf[col].map(lambda v: "" if v is None or v != v else str(v)).astype(object)
-    for col in NUMBER_COLUMNS:
+    for col in number_columns():
         if col not in gdf.columns:
             gdf[col] = float("nan")
         gdf[col] = pd.to_numeric(gdf[col], errors="coerce").astype(float)

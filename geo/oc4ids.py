@@ -19,14 +19,13 @@ from typing import Any
 
 from geo.atomic import write_atomically
 from geo.paths import PROJECTS_GEOJSON
-from geo.registry import QUANTITY_FIELDS
+from geo.schema import load_schema
 
 DEFAULT_BUILT = PROJECTS_GEOJSON
 PLAN_TITLE = "肇庆市高要区国民经济和社会发展第十四个五年规划和2035年远景目标纲要"
 PUBLIC_AUTHORITY = {"id": "CN-XZQH-441204", "name": "肇庆市高要区人民政府"}
 DISTRICT_CODE = "441204"
 ID_PREFIX = "gaoyao-14fyp-"
-QUANTITIES = QUANTITY_FIELDS
 TYPE_WORDS = (("扩建", "expansion"), ("重建", "replacement"), ("改造", "rehabilitation"),
               ("提标", "rehabilitation"), ("加固", "rehabilitation"), ("新建", "construction"))
 
@@ -119,7 +118,7 @@ def project_record(feature: Mapping[str, Any]) -> dict[str, Any]:
             "towns": props.get("towns_all") or "",
             "lengthKm": props.get("length_km"),
             "areaKm2": props.get("area_km2"),
-            "quantities": {k: props.get(k) for k in QUANTITIES
+            "quantities": {k: props.get(k) for k in load_schema().quantities
                            if props.get(k) not in (None, "")},
         },
     }
