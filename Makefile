@@ -3,7 +3,7 @@ PY ?= python3
 PIP ?= $(PY) -m pip
 PORT ?= 8501
 
-.PHONY: install install-dev browser assets run test test-fast lint data build bench
+.PHONY: install install-dev browser assets run test test-fast lint typecheck data build bench
 
 install:            ## runtime dependencies
 	$(PIP) install -q -r requirements.txt
@@ -26,7 +26,11 @@ run: install assets ## start the app on the committed data (works offline)
 lint:
 	$(PY) -m ruff check .
 
-test: install-dev browser assets lint  ## the whole suite, as CI runs it
+# geo/ is clean under mypy; layers/ is not yet (then: $(PY) -m mypy geo layers)
+typecheck:          ## static types of the library (config: [tool.mypy] in pyproject.toml)
+	$(PY) -m mypy geo
+
+test: install-dev browser assets lint typecheck  ## the whole suite, as CI runs it
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-fast:          ## inner loop: unit + AppTest; no browser, no downloads, no installs

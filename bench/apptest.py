@@ -23,7 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from geo.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     from streamlit.testing.v1 import AppTest
 
-    import geo.filters  # noqa: F401
+    import geo.filtering  # noqa: F401
     import layers.map
     import layers.projects  # noqa: F401
     from bench.measure import peak_rss_mb, typical_filter

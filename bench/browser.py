@@ -25,7 +25,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from geo.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 VENDOR = ROOT / "static" / "vendor"
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -27,12 +27,12 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from geo.codelists import REPO_ROOT
+from geo.paths import BOUNDARY_DIR, PROJECTS_CSV
 from geo.registry import FIELDS, read_records
 
-DISTRICT = REPO_ROOT / "data" / "boundaries" / "district.geojson"
-TOWNS = REPO_ROOT / "data" / "boundaries" / "towns.geojson"
-REAL = REPO_ROOT / "data" / "projects.csv"
+DISTRICT = BOUNDARY_DIR / "district.geojson"
+TOWNS = BOUNDARY_DIR / "towns.geojson"
+REAL = PROJECTS_CSV
 SOURCE = "synthetic benchmark"
 MIX = {"point": 0.7, "line": 0.2, "area": 0.1}
 TEMPLATE_FIELDS = ("title_zh", "title_en", "description", "description_zh", "category",

@@ -4,9 +4,9 @@ Run in its own process (`bench.run` starts ``python -m bench.measure``) so that 
 memory (``VmHWM`` of /proc/self/status) belongs to that variant and size alone. Prints one
 JSON object. Times are seconds (median of `reps`), sizes bytes.
 
-* **app** -- what ``streamlit_app.py`` does: `geo.filters.load_projects`, the drawable
+* **app** -- what ``streamlit_app.py`` does: `geo.loading.load_projects`, the drawable
   features prepared once per language/basemap (`layers.payload.project_features`, cached in the
-  app), `geo.filters.filter_projects`, then per rerun `layers.map.build_map` +
+  app), `geo.filtering.filter_projects`, then per rerun `layers.map.build_map` +
   `project_layers` + st_folium's serialization (base map script + ``feature_group_to_add``).
 * **baseline** -- what a user would do without this product: ``gpd.read_file`` in
   ``st.cache_data`` (every rerun gets an unpickled copy), a plain pandas filter, and what
@@ -32,7 +32,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from geo.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 
 
 def peak_rss_mb() -> float:
@@ -107,7 +109,8 @@ def _frames() -> tuple[Any, Any, Any]:
 
 
 def measure_app(path: Path, reps: int) -> dict[str, Any]:
-    from geo import filters as gf
+    from geo import codelists as gc
+    from geo import filtering, loading
     from geo.i18n import I18n, load_table
     from layers.basemaps import get_basemap
     from layers.map import build_map
@@ -116,14 +119,14 @@ def measure_app(path: Path, reps: int) -> dict[str, Any]:
 
     district, towns, river = _frames()
     towns = towns.assign(code=towns["code"].astype(str))
-    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    codelists = gc.load_codelists(ROOT / "data" / "codelists")
     tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
     basemap = get_basemap("none")
-    load_s, projects = timed(lambda: gf.load_projects(path), reps)
+    load_s, projects = timed(lambda: loading.load_projects(path), reps)
     prepare_s, features = timed(lambda: project_features(projects, codelists, tr, basemap),
                                 min(reps, 2))
     f = typical_filter(projects)
-    filt = lambda: gf.filter_projects(projects, [f["category"]], None,  # noqa: E731
+    filt = lambda: filtering.filter_projects(projects, [f["category"]], None,  # noqa: E731
                                       [f["town"]] if f["town"] else None, None, f["text"],
                                       town_table=towns)
     filter_s, filtered = timed(filt, reps)
@@ -139,7 +142,7 @@ def measure_app(path: Path, reps: int) -> dict[str, Any]:
 
     layers_s, home = timed(lambda: render(projects), reps)
     layers_f_s, changed = timed(lambda: render(filt()), reps)
-    one_cat = lambda: gf.filter_projects(projects, [f["category"]])  # noqa: E731
+    one_cat = lambda: filtering.filter_projects(projects, [f["category"]])  # noqa: E731
     cat_s, by_cat = timed(lambda: render(one_cat()), reps)
     return {
         "n": len(projects), "filter": f, "shown_filtered": len(filtered),

@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from geo.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 DEFAULT_OUT = ROOT / "bench" / "RESULTS.md"
 
 #: (key, label, unit, scale) of every metric, in table order

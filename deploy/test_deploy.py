@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from geo.paths import REPO_ROOT
 from tests.fixtures.app_support import in_own_thread
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 FIXTURES = ROOT / "tests" / "fixtures" / "app_data"
 CHROMIUM = "/usr/bin/chromium"
 

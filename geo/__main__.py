@@ -6,6 +6,8 @@ Commands
   build                  geocode the registry into data/projects.geojson + data/layers/
   validate               check data/projects.csv
   export --oc4ids PATH   write an OC4IDS package from the built data
+  export --projects PATH write the built projects (optionally filtered) as GeoJSON
+  schema [--markdown]    the registry's columns (data/schema/projects.csv)
 
 Exit codes: 0 ok, 1 data errors (or missing inputs), 2 usage errors.
 """
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 
 from shapely import wkt as shapely_wkt
 
+from geo.coords import round_coords
 from geo.crs import METRIC
 
 
@@ -45,7 +48,7 @@ def cmd_towns(args: argparse.Namespace) -> int:
     for (_, t), area in zip(towns.iterrows(), areas, strict=True):
         rows.append({
             "code": str(t["code"]), "name_zh": t["name_zh"], "name_en": t.get("name_en", ""),
-            "seat_lon": round(float(t["seat_lon"]), 6), "seat_lat": round(float(t["seat_lat"]), 6),
+            "seat_lon": round_coords(t["seat_lon"]), "seat_lat": round_coords(t["seat_lat"]),
             "area_km2": round(float(area), 1), "boundary_source": t.get("boundary_source", ""),
         })
     if args.json:
@@ -133,9 +136,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from geo.oc4ids import export_main
+    """OC4IDS package and/or projects GeoJSON; the first failure's exit code (2: neither)."""
+    if not (args.oc4ids or args.projects):
+        _err("export: give --oc4ids PATH and/or --projects PATH")
+        return 2
+    code = 0
+    if args.oc4ids:
+        from geo.oc4ids import export_main
 
-    return int(export_main(args))
+        code = int(export_main(args))
+    if args.projects and code == 0:
+        from geo.export import export_main as export_projects
+
+        code = int(export_projects(args))
+    return code
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from geo.schema import schema_main
+
+    return int(schema_main(args))
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -167,10 +187,17 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--projects", default="data/projects.csv")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("export", help="export OC4IDS")
-    p.add_argument("--oc4ids", required=True, metavar="PATH")
-    p.add_argument("--projects", default="data/projects.csv")
+    p = sub.add_parser("export", help="export OC4IDS and/or the projects GeoJSON")
+    p.add_argument("--oc4ids", metavar="PATH", help="write an OC4IDS 0.9 project package")
+    p.add_argument("--projects", metavar="PATH", help="write the projects as GeoJSON")
+    p.add_argument("--built", default=None, help="built projects (default data/projects.geojson)")
+    p.add_argument("--category", action="append", help="only this category (repeatable)")
+    p.add_argument("--town", action="append", help="only projects in this town code (repeatable)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("schema", help="the registry's columns")
+    p.add_argument("--markdown", action="store_true", help="the table of docs/CONTRACTS.md")
+    p.set_defaults(func=cmd_schema)
     return ap
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -40,9 +41,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import METRIC, WGS84, require_crs, to_wgs84
+from geo.paths import BOUNDARY_DIR
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BOUNDARY_DIR = REPO_ROOT / "data" / "boundaries"
 DISTRICT_PATH = BOUNDARY_DIR / "district.geojson"
 TOWNS_PATH = BOUNDARY_DIR / "towns.geojson"
 RIVER_PATH = BOUNDARY_DIR / "xijiang.geojson"
@@ -214,13 +214,13 @@ def _norm_name(value: object) -> str | None:
     return _NAME_INDEX.get(_strip_suffix(s)) if s else None
 
 
-def _guess_field(gdf: gpd.GeoDataFrame, fn: object) -> str | None:
+def _guess_field(gdf: gpd.GeoDataFrame, fn: Callable[[object], str | None]) -> str | None:
     """Column where most non-empty values normalise with ``fn`` (code or name)."""
     best, best_n = None, 0
     for col in gdf.columns:
         if col == gdf.geometry.name:
             continue
-        n = sum(1 for v in gdf[col] if fn(v) is not None)  # type: ignore[operator]
+        n = sum(1 for v in gdf[col] if fn(v) is not None)
         if n > best_n:
             best, best_n = col, n
     return best

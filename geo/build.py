@@ -13,25 +13,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
-from shapely.geometry import mapping
+from shapely.geometry import GeometryCollection, mapping
 from shapely.geometry.base import BaseGeometry
 
-from geo.codelists import REPO_ROOT, Codelists, load_codelists
+from geo.atomic import remove_stale_temps, write_atomically
+from geo.codelists import Codelists, load_codelists
+from geo.coords import round_coords
+from geo.paths import LAYERS_DIR, PROJECTS_GEOJSON
 from geo.registry import (
     DEFAULT_PROJECTS,
-    FIELDS,
-    FLOAT_FIELDS,
-    INT_FIELDS,
     RegistryError,
     load_plan_text,
     parse_number,
@@ -39,18 +37,17 @@ from geo.registry import (
     record_geometry,
     validate_records,
 )
+from geo.schema import load_schema
 
-DEFAULT_OUT = REPO_ROOT / "data" / "projects.geojson"
-DEFAULT_LAYERS = REPO_ROOT / "data" / "layers"
+if TYPE_CHECKING:
+    from geo.gazetteer import Gazetteer
+    from geo.geocoder import GeocodeResult
+
+DEFAULT_OUT = PROJECTS_GEOJSON
+DEFAULT_LAYERS = LAYERS_DIR
 WGS84 = "EPSG:4326"
 METRIC = "EPSG:32649"
-COORD_DECIMALS = 6
 INSIDE_TOLERANCE_M = 50.0
-COMPUTED_FIELDS = (
-    "precision", "precision_slug", "geocode_method", "geocode_matched", "geocode_note",
-    "towns_text", "towns_spatial", "towns_all", "town_codes", "length_km", "area_km2",
-    "inside_district",
-)
 
 
 class BuildError(Exception):
@@ -61,7 +58,7 @@ class BuildError(Exception):
 class GeoContext:
     """Everything the geocoder and the spatial join need (all GeoDataFrames in EPSG:4326)."""
 
-    gazetteer: Any
+    gazetteer: Gazetteer
     towns: gpd.GeoDataFrame
     river: gpd.GeoDataFrame | None
     district: gpd.GeoDataFrame
@@ -75,41 +72,42 @@ def load_context() -> GeoContext:
     return GeoContext(load_gazetteer(), load_towns(), load_river(), load_district())
 
 
-def round_coords(value: Any, ndigits: int = COORD_DECIMALS) -> Any:
-    """Round every number of a GeoJSON coordinate array (nested lists/tuples) to ``ndigits``."""
-    if isinstance(value, (list, tuple)):
-        return [round_coords(v, ndigits) for v in value]
-    return round(float(value), ndigits)
-
-
 def geometry_json(geom: BaseGeometry | None) -> dict[str, Any] | None:
     """GeoJSON geometry dict with rounded coordinates (None stays None)."""
     if geom is None or geom.is_empty:
         return None
     if geom.geom_type == "GeometryCollection":
+        parts = cast(GeometryCollection, geom).geoms
         return {"type": "GeometryCollection",
-                "geometries": [geometry_json(g) for g in geom.geoms if not g.is_empty]}
+                "geometries": [geometry_json(g) for g in parts if not g.is_empty]}
     data = mapping(geom)
     return {"type": data["type"], "coordinates": round_coords(data["coordinates"])}
 
 
 def typed_properties(record: dict[str, str]) -> dict[str, Any]:
-    """Registry fields in their declared order, quantities as numbers (blank -> None)."""
+    """Registry fields in their declared order (``data/schema/projects.csv``), typed by the
+    schema: quantities as numbers, lon/lat as float degrees (blank -> None), the rest as
+    stripped text."""
     props: dict[str, Any] = {}
-    for name in FIELDS:
-        value = record.get(name, "")
-        if name in INT_FIELDS or name in FLOAT_FIELDS:
-            props[name] = parse_number(value, integer=name in INT_FIELDS)
-        elif name in ("lon", "lat"):
-            props[name] = float(value) if value.strip() else None
+    for column in load_schema().columns:
+        value = record.get(column.name, "")
+        if column.type in ("int", "float"):
+            props[column.name] = parse_number(value, integer=column.type == "int")
+        elif column.type == "degrees":
+            props[column.name] = float(value) if value.strip() else None
         else:
-            props[name] = value.strip()
+            props[column.name] = value.strip()
     return props
+
+
+def wgs84_series(geoms: Sequence[BaseGeometry | None]) -> gpd.GeoSeries:
+    """`geoms` (EPSG:4326; None = no geometry) as a GeoSeries in EPSG:4326."""
+    return gpd.GeoSeries(cast("list[BaseGeometry]", list(geoms)), crs=WGS84)
 
 
 def measure(geoms: Sequence[BaseGeometry | None]) -> tuple[list[float | None], list[float | None]]:
     """Length (km) of linear and area (km²) of polygonal geometries, measured in EPSG:32649."""
-    series = gpd.GeoSeries(list(geoms), crs=WGS84).to_crs(METRIC)
+    series = wgs84_series(geoms).to_crs(METRIC)
     lengths: list[float | None] = []
     areas: list[float | None] = []
     for geom in series:
@@ -122,7 +120,7 @@ def measure(geoms: Sequence[BaseGeometry | None]) -> tuple[list[float | None], l
 def inside_flags(geoms: Sequence[BaseGeometry | None], district: gpd.GeoDataFrame) -> list[bool]:
     """Whether each geometry lies inside the district outline (50 m tolerance, EPSG:32649)."""
     outline = district.to_crs(METRIC).geometry.union_all().buffer(INSIDE_TOLERANCE_M)
-    series = gpd.GeoSeries(list(geoms), crs=WGS84).to_crs(METRIC)
+    series = wgs84_series(geoms).to_crs(METRIC)
     return [bool(g is not None and not g.is_empty and outline.contains(g)) for g in series]
 
 
@@ -138,7 +136,7 @@ def geocode_records(
     step = max(1, len(records) // 10)
     # geocoding is deterministic: records with the same text and kind share one result
     # (registries repeat town names a lot; shapely geometries are immutable)
-    memo: dict[tuple[str, str], Any] = {}
+    memo: dict[tuple[str, str], GeocodeResult] = {}
     for i, record in enumerate(records, start=1):
         own = record_geometry(record)
         if own is not None:
@@ -170,7 +168,7 @@ def town_lists(
     """Names of the towns each geometry lies in or crosses (district-level ones: none)."""
     from geo.spatial import join_towns
 
-    series = gpd.GeoDataFrame(geometry=list(geoms), crs=WGS84)
+    series = gpd.GeoDataFrame(geometry=wgs84_series(geoms))
     joined = join_towns(series, towns)
     out = []
     for names, precision in zip(joined, precisions, strict=True):
@@ -232,68 +230,7 @@ def collection_text(features: Iterable[dict[str, Any]], name: str) -> str:
     return head + ",\n".join(lines) + "\n]}\n"
 
 
-def write_atomically(outputs: dict[Path, str], stale: Iterable[Path] = ()) -> None:
-    """Write every text to a temp file beside its target, then move all into place.
-
-    If anything fails while writing, no target is touched and the temp files are removed.
-    """
-    temps: dict[Path, Path] = {}
-    try:
-        for target, text in outputs.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            temps[target] = Path(tmp)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-    except BaseException:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-        raise
-    try:
-        for target, tmp in temps.items():
-            os.replace(tmp, target)
-    finally:  # a failed move (target is a directory, ...) leaves no temp file behind
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-    for path in stale:
-        path.unlink(missing_ok=True)
-
-
-#: A hidden temp file older than this (seconds) is a leftover of a killed build.
-STALE_TMP_AGE_S = 120.0
-
-
-def remove_stale_temps(targets: Iterable[Path], layers_dir: Path | None = None,
-                       max_age_s: float = STALE_TMP_AGE_S) -> list[Path]:
-    """Delete ``.<name>.*.tmp`` files left beside ``targets`` (and ``.*.geojson.*.tmp`` in
-    ``layers_dir``) by a build that was killed mid-write; returns the paths removed.
-
-    Only files older than ``max_age_s`` are removed, so a build running at the same time keeps
-    its own temp files.
-    """
-    import time
-
-    candidates: set[Path] = set()
-    for target in targets:
-        if target.parent.is_dir():
-            candidates.update(target.parent.glob(f".{target.name}.*.tmp"))
-    if layers_dir is not None and layers_dir.is_dir():
-        candidates.update(layers_dir.glob(".*.geojson.*.tmp"))
-    removed = []
-    now = time.time()
-    for path in sorted(candidates):
-        try:
-            if path.is_file() and now - path.stat().st_mtime > max_age_s:
-                path.unlink()
-                removed.append(path)
-        except OSError:
-            continue
-    return removed
-
-
-def summary_lines(features: Sequence[dict[str, Any]], codes: Codelists) -> list[str]:
+def summary_lines(features: Sequence[dict[str, Any]]) -> list[str]:
     """Human-readable counts by category, status and precision, and the records not placed."""
     props = [f["properties"] for f in features]
     lines = [f"{len(features)} features"]
@@ -379,7 +316,7 @@ def main(args: argparse.Namespace) -> int:
     except (RegistryError, BuildError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for line in summary_lines(features, load_codelists()):
+    for line in summary_lines(features):
         print(line)
     return 0
 

@@ -1,4 +1,6 @@
-"""Codelists shared by the registry, the build and the app (read from ``data/codelists``).
+"""The codelists (``data/codelists``): categories, status and precision, plus the OC4IDS
+projectStatus/projectSector code sets. One class, one loader, used by the registry, the build,
+the app and the map layers.
 
 Settings are data: labels, colours and codes live in CSV files, not in code.
 """
@@ -6,12 +8,13 @@ Settings are data: labels, colours and codes live in CSV files, not in code.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CODELIST_DIR = REPO_ROOT / "data" / "codelists"
+import pandas as pd
+
+from geo.paths import CODELIST_DIR
 
 
 def read_csv_rows(path: Path) -> list[dict[str, str]]:
@@ -20,31 +23,58 @@ def read_csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-@dataclass(frozen=True)
-class Codelists:
-    """The codelists as lookup tables keyed by code."""
+def read_codelist(path: Path | str) -> pd.DataFrame:
+    """A codelist CSV as a DataFrame of strings (one row per code, file order)."""
+    return pd.DataFrame(read_csv_rows(Path(path)), dtype=object)
 
-    categories: dict[str, dict[str, str]]
-    statuses: dict[str, dict[str, str]]
-    precision: dict[int, dict[str, str]]
-    oc4ids_status: frozenset[str]
-    oc4ids_sector: frozenset[str]
+
+@dataclass(frozen=True, eq=False)
+class Codelists:
+    """The codelists as DataFrames indexed by ``code`` (precision codes are ``int``), with
+    ``label_zh``/``label_en`` and the other columns of their CSV files (colours, stages, slugs,
+    meanings), and the OC4IDS code sets the registry's ``status``/``sector`` must come from.
+
+    Loaded once and shared (`load_codelists` caches it): do not modify the DataFrames."""
+
+    categories: pd.DataFrame
+    status: pd.DataFrame
+    precision: pd.DataFrame
+    oc4ids_status: frozenset[str] = field(default_factory=frozenset)
+    oc4ids_sector: frozenset[str] = field(default_factory=frozenset)
+
+    @cached_property
+    def category_codes(self) -> frozenset[str]:
+        """The category codes (``port``, ``road``, ...)."""
+        return frozenset(str(c) for c in self.categories.index)
+
+    @cached_property
+    def precision_codes(self) -> frozenset[int]:
+        """The precision codes (1, 2, 3, 4, 5, 9)."""
+        return frozenset(int(c) for c in self.precision.index)
 
     def precision_slug(self, code: int) -> str:
-        """Slug of a precision code (``"town"`` for 3)."""
-        return self.precision[code]["slug"]
+        """Slug of a precision code (``"town"`` for 3); KeyError for an unknown code."""
+        return str(self.precision.at[int(code), "slug"])
+
+
+def _oc4ids_codes(path: Path) -> frozenset[str]:
+    return frozenset(row["Code"] for row in read_csv_rows(path))
 
 
 @cache
-def load_codelists(directory: Path = CODELIST_DIR) -> Codelists:
-    """Load every codelist from ``directory`` (cached per directory)."""
-    categories = {r["code"]: r for r in read_csv_rows(directory / "categories.csv")}
-    statuses = {r["code"]: r for r in read_csv_rows(directory / "status.csv")}
-    precision = {int(r["code"]): r for r in read_csv_rows(directory / "precision.csv")}
-    oc4ids_status = frozenset(
-        r["Code"] for r in read_csv_rows(directory / "oc4ids" / "projectStatus.csv")
+def load_codelists(directory: Path | str = CODELIST_DIR) -> Codelists:
+    """Read ``categories.csv``, ``status.csv``, ``precision.csv`` and
+    ``oc4ids/projectStatus.csv``, ``oc4ids/projectSector.csv`` from `directory` (cached per
+    directory)."""
+    directory = Path(directory)
+    categories = read_codelist(directory / "categories.csv").set_index("code")
+    status = read_codelist(directory / "status.csv").set_index("code")
+    precision = read_codelist(directory / "precision.csv")
+    precision["code"] = precision["code"].astype(int)
+    return Codelists(
+        categories=categories,
+        status=status,
+        precision=precision.set_index("code"),
+        oc4ids_status=_oc4ids_codes(directory / "oc4ids" / "projectStatus.csv"),
+        oc4ids_sector=_oc4ids_codes(directory / "oc4ids" / "projectSector.csv"),
     )
-    oc4ids_sector = frozenset(
-        r["Code"] for r in read_csv_rows(directory / "oc4ids" / "projectSector.csv")
-    )
-    return Codelists(categories, statuses, precision, oc4ids_status, oc4ids_sector)

@@ -21,12 +21,14 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PATH = REPO_ROOT / "data" / "gazetteer.csv"
-PRECISION_CSV = REPO_ROOT / "data" / "codelists" / "precision.csv"
+from geo.paths import CODELIST_DIR, GAZETTEER_CSV
+
+DEFAULT_PATH = GAZETTEER_CSV
+PRECISION_CSV = CODELIST_DIR / "precision.csv"
 
 COLUMNS: tuple[str, ...] = (
     "id", "name_zh", "aliases", "name_pinyin", "name_en", "kind", "admin_code", "town",
@@ -136,7 +138,7 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self.places)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Place]:
         return iter(self.places)
 
     def get(self, place_id: str) -> Place:
@@ -155,11 +157,6 @@ class Gazetteer:
     def by_kind(self, kind: str) -> list[Place]:
         """All places of one ``kind`` in file order."""
         return [p for p in self.places if p.kind == kind]
-
-    def town_by_name(self, name: str) -> Place | None:
-        """The town row named ``name`` (full or short form), else None."""
-        p = self.lookup(name)
-        return p if p is not None and p.kind == "town" else None
 
     def find_all(self, text: str) -> list[tuple[Place, str, int, int]]:
         """Places named in ``text``: ``(place, matched_text, start, end)`` in text order.

@@ -32,7 +32,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 import shapely
 from pyproj import Transformer
@@ -46,7 +46,14 @@ from shapely.geometry import (
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, nearest_points
 
+from geo.coords import COORD_DECIMALS, snap_to_grid
 from geo.gazetteer import DISTRICT_BBOX, Gazetteer, Place
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+#: the river: a GeoDataFrame of its centre line(s) (any CRS) or a shapely line in EPSG:4326
+River: TypeAlias = "gpd.GeoDataFrame | BaseGeometry"
 
 PRECISION_SLUGS = {
     1: "exact", 2: "near", 3: "town", 4: "district", 5: "estimated", 9: "not_geocoded",
@@ -125,7 +132,7 @@ def not_geocoded(reason: str) -> GeocodeResult:
 # context: towns and river prepared once per input object
 # --------------------------------------------------------------------------------------------
 class _Context:
-    def __init__(self, towns: Any, river: Any):
+    def __init__(self, towns: gpd.GeoDataFrame | None, river: River | None) -> None:
         self.town_geoms: dict[str, BaseGeometry] = {}  # name_zh -> polygon (EPSG:4326)
         self.district: BaseGeometry | None = None
         self.district_tolerant: BaseGeometry | None = None
@@ -144,6 +151,7 @@ class _Context:
                 self.district_tolerant = self.district.buffer(1e-4)
                 shapely.prepare(self.district_tolerant)
         if river is not None:
+            rgeom: BaseGeometry
             if isinstance(river, BaseGeometry):
                 rgeom = river  # documented: a bare shapely geometry is taken as EPSG:4326
             else:
@@ -153,7 +161,7 @@ class _Context:
                 rgeom = shapely.union_all(list(river.to_crs("EPSG:4326").geometry))
             rm = _to_m(rgeom)
             if rm.geom_type == "MultiLineString":
-                rm = linemerge(rm)
+                rm = linemerge(cast(MultiLineString, rm))
             self.river_m = rm if not rm.is_empty else None
 
     def snap_inside(self, pt: Point) -> tuple[Point, bool]:
@@ -168,17 +176,17 @@ class _Context:
         return Point(*_TO_LL.transform(q.x, q.y)), True
 
     def inside_district(self, geom: BaseGeometry) -> bool:
-        if self.district is not None:
+        if self.district_tolerant is not None:  # set together with the district
             return bool(self.district_tolerant.covers(geom))
         x0, y0, x1, y1 = geom.bounds
         b = DISTRICT_BBOX
         return b[0] <= x0 and x1 <= b[2] and b[1] <= y0 and y1 <= b[3]
 
 
-_CTX_CACHE: dict[tuple[int, int], tuple[Any, Any, _Context]] = {}
+_CTX_CACHE: dict[tuple[int, int], tuple[object, object, _Context]] = {}
 
 
-def _context(towns: Any, river: Any) -> _Context:
+def _context(towns: gpd.GeoDataFrame | None, river: River | None) -> _Context:
     key = (id(towns), id(river))
     hit = _CTX_CACHE.get(key)
     if hit is not None and hit[0] is towns and hit[1] is river:
@@ -194,19 +202,23 @@ def _context(towns: Any, river: Any) -> _Context:
 # helpers
 # --------------------------------------------------------------------------------------------
 def _to_m(g: BaseGeometry) -> BaseGeometry:
-    return shapely.transform(g, _TO_M.transform, interleaved=False)
+    """`g` from EPSG:4326 degrees to EPSG:32649 metres."""
+    # types-shapely has no overload for the (x, y) callable of interleaved=False
+    return shapely.transform(g, _TO_M.transform, interleaved=False)  # type: ignore[arg-type]
 
 
 def _to_ll(g: BaseGeometry) -> BaseGeometry:
-    return shapely.transform(g, _TO_LL.transform, interleaved=False)
+    """`g` from EPSG:32649 metres to EPSG:4326 degrees."""
+    return shapely.transform(g, _TO_LL.transform, interleaved=False)  # type: ignore[arg-type]
+
+
+def _lonlat(place: Place) -> tuple[float, float]:
+    """The place's (lon, lat) in degrees, rounded to the stored precision."""
+    return round(place.lon, COORD_DECIMALS), round(place.lat, COORD_DECIMALS)
 
 
 def _pt(place: Place) -> Point:
-    return Point(round(place.lon, 6), round(place.lat, 6))
-
-
-def _round_geom(g: BaseGeometry) -> BaseGeometry:
-    return shapely.set_precision(g, 1e-6) if g is not None else g
+    return Point(*_lonlat(place))
 
 
 def _offset(lon: float, lat: float, metres: float, bearing_deg: float) -> Point:
@@ -287,12 +299,8 @@ def _anchor_names(text: str, gaz: Gazetteer) -> tuple[Place | None, tuple[str, .
     return (chosen[0] if len(chosen) == 1 else None), names
 
 
-def _anchor(text: str, gaz: Gazetteer, ctx: _Context) -> Place | None:
-    return _anchor_names(text, gaz)[0]
-
-
 def _relative(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
-    anchor = _anchor(m.group("anchor"), gaz, ctx)
+    anchor = _anchor_names(m.group("anchor"), gaz)[0]
     if anchor is None:
         return None
     phrase = m.group(0)
@@ -375,7 +383,7 @@ def _range(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
                              f"{'/'.join(missing)} not in the gazetteer (may lie outside the "
                              "district)")
     a, b = ends
-    start, end = (round(a.lon, 6), round(a.lat, 6)), (round(b.lon, 6), round(b.lat, 6))
+    start, end = _lonlat(a), _lonlat(b)
     if a.id == b.id or start == end:  # same place or two names drawn at one point: no line
         return None
     line = LineString([start, end])
@@ -453,17 +461,17 @@ def _combine(results: list[GeocodeResult]) -> BaseGeometry:
         geoms.extend(getattr(g, "geoms", [g]))
     types = {g.geom_type for g in geoms}
     if types == {"Point"}:
-        return MultiPoint(geoms)
+        return MultiPoint(cast(list[Point], geoms))
     if types == {"LineString"}:
-        return MultiLineString(geoms)
+        return MultiLineString(cast(list[LineString], geoms))
     return GeometryCollection(geoms)
 
 
 def geocode(
     text: str,
     gazetteer: Gazetteer,
-    towns: Any = None,
-    river: Any = None,
+    towns: gpd.GeoDataFrame | None = None,
+    river: River | None = None,
     kind: str = "point",
 ) -> GeocodeResult:
     """Geocode a ``location_text`` (see module docstring).
@@ -497,7 +505,8 @@ def geocode(
     uniq: list[GeocodeResult] = []
     for r in results:
         for k, u in enumerate(uniq):
-            if u.geometry.equals(r.geometry) and u.method == r.method:
+            if (u.method == r.method and u.geometry is not None and r.geometry is not None
+                    and u.geometry.equals(r.geometry)):
                 merged = tuple(dict.fromkeys((*u.matched, *r.matched)))
                 note = u.note if r.note == u.note else f"{u.note} | {r.note}"
                 uniq[k] = GeocodeResult(u.geometry, max(u.precision, r.precision), u.method,
@@ -526,9 +535,10 @@ def geocode(
         notes.append("not located: " + ", ".join(failed))
     if kind == "area" and method == "town_seat":
         notes.append("area: drawn at the town seat, not the town outline")
+    assert geom is not None  # every result left here was located
     if kind == "line" and geom.geom_type in ("Point", "MultiPoint"):
         notes.append("line: only point(s) known")
-    geom = _round_geom(geom)
+    geom = snap_to_grid(geom)
     if not ctx.inside_district(geom):
         notes.append("WARNING: geometry not inside the district outline")
     return GeocodeResult(geom, int(prec), method, matched, "; ".join(n for n in notes if n))

@@ -10,8 +10,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-I18N_CSV = REPO_ROOT / "data" / "i18n.csv"
+from geo.paths import I18N_CSV
+
 LANGS = ("zh", "en")
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import geopandas as gpd
-from markupsafe import escape
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import METRIC, require_crs
+from geo.escape import esc
 
 HIGHLIGHT_FILL = "#E69F00"
 TOWN_FILL = "#f2f2ee"
@@ -66,7 +66,7 @@ def locator_svg(towns: gpd.GeoDataFrame, code: str, width_px: int = 240,
         d = " ".join(_path(ring.coords, to_px, close=True) for ring in _rings(geom))
         fill = HIGHLIGHT_FILL if town_code == code else TOWN_FILL
         parts.append(f'<path d="{d}" fill="{fill}" stroke="{TOWN_STROKE}" '
-                     f'stroke-width="0.6" data-code="{escape(town_code)}"/>')
+                     f'stroke-width="0.6" data-code="{esc(town_code)}"/>')
     if river is not None and len(river):
         require_crs(river, "river")
         clip = metric.geometry.union_all().buffer(pad)
@@ -74,7 +74,7 @@ def locator_svg(towns: gpd.GeoDataFrame, code: str, width_px: int = 240,
             for line in _lines(geom):
                 parts.append(f'<path d="{_path(line.coords, to_px, close=False)}" fill="none" '
                              f'stroke="{RIVER_STROKE}" stroke-width="1.6"/>')
-    label = f"<title>{escape(title)}</title>" if title else ""
+    label = f"<title>{esc(title)}</title>" if title else ""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="locator" width="{width_px}" '
             f'height="{height_px}" viewBox="0 0 {width_px} {height_px}" role="img">'
             f'{label}{"".join(parts)}</svg>')

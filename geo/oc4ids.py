@@ -17,15 +17,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from geo.codelists import REPO_ROOT
+from geo.atomic import write_atomically
+from geo.paths import PROJECTS_GEOJSON
+from geo.schema import load_schema
 
-DEFAULT_BUILT = REPO_ROOT / "data" / "projects.geojson"
+DEFAULT_BUILT = PROJECTS_GEOJSON
 PLAN_TITLE = "肇庆市高要区国民经济和社会发展第十四个五年规划和2035年远景目标纲要"
 PUBLIC_AUTHORITY = {"id": "CN-XZQH-441204", "name": "肇庆市高要区人民政府"}
 DISTRICT_CODE = "441204"
 ID_PREFIX = "gaoyao-14fyp-"
-QUANTITIES = ("berths", "berth_dwt", "capacity", "capacity_unit", "voltage_kv",
-              "length_km_stated", "area_km2_stated", "units")
 TYPE_WORDS = (("扩建", "expansion"), ("重建", "replacement"), ("改造", "rehabilitation"),
               ("提标", "rehabilitation"), ("加固", "rehabilitation"), ("新建", "construction"))
 
@@ -118,7 +118,7 @@ def project_record(feature: Mapping[str, Any]) -> dict[str, Any]:
             "towns": props.get("towns_all") or "",
             "lengthKm": props.get("length_km"),
             "areaKm2": props.get("area_km2"),
-            "quantities": {k: props.get(k) for k in QUANTITIES
+            "quantities": {k: props.get(k) for k in load_schema().quantities
                            if props.get(k) not in (None, "")},
         },
     }
@@ -167,8 +167,6 @@ def export_main(args: argparse.Namespace) -> int:
             return 1
     package = export_records(features)
     out = Path(args.oc4ids)
-    from geo.build import write_atomically
-
     try:
         write_atomically({out: json.dumps(package, ensure_ascii=False, indent=1) + "\n"})
     except OSError as exc:

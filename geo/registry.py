@@ -22,27 +22,32 @@ from shapely.errors import ShapelyError
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from geo.codelists import REPO_ROOT, Codelists, load_codelists
+from geo.codelists import Codelists, load_codelists
+from geo.paths import PLAN_TEXT, PROJECTS_CSV
+from geo.schema import TEXT_TYPES, load_schema
 
-DEFAULT_PROJECTS = REPO_ROOT / "data" / "projects.csv"
-DEFAULT_PLAN = REPO_ROOT / "data" / "sources" / "plan" / "gaoyao-14th-fyp-2021.txt"
+DEFAULT_PROJECTS = PROJECTS_CSV
+DEFAULT_PLAN = PLAN_TEXT
 
-TEXT_FIELDS = (
-    "id", "title_zh", "title_en", "description", "description_zh", "category", "sector",
-    "status", "status_zh", "status_as_of", "plan_ref", "evidence", "location_text", "towns",
-    "geometry_kind",
-)
-COORD_FIELDS = ("lon", "lat", "coord_source", "geometry_wkt")
-INT_FIELDS = ("berths", "berth_dwt", "units")
-FLOAT_FIELDS = ("capacity", "voltage_kv", "length_km_stated", "area_km2_stated")
-QUANTITY_FIELDS = ("berths", "berth_dwt", "capacity", "capacity_unit", "voltage_kv",
-                   "length_km_stated", "area_km2_stated", "units")
-FIELDS = (*TEXT_FIELDS, *COORD_FIELDS, *QUANTITY_FIELDS, "notes")
-FORMULA_CHECKED = tuple(n for n in FIELDS
-                        if n not in (*INT_FIELDS, *FLOAT_FIELDS, "lon", "lat", "geometry_wkt"))
-REQUIRED = ("id", "title_zh", "title_en", "description", "category", "sector", "status",
-            "status_zh", "status_as_of", "plan_ref", "evidence", "location_text", "geometry_kind")
-GEOMETRY_KINDS = ("point", "line", "area")
+#: the names derived from ``data/schema/projects.csv`` on first use (no file is read at import)
+_DERIVED = {
+    "FIELDS": lambda s: s.fields,
+    "INT_FIELDS": lambda s: s.names("int"),
+    "FLOAT_FIELDS": lambda s: s.names("float"),
+    "QUANTITY_FIELDS": lambda s: s.quantities,
+    # text cells checked for spreadsheet formulas (numbers, coordinates and WKT are parsed)
+    "FORMULA_CHECKED": lambda s: s.names(*TEXT_TYPES),
+    "REQUIRED": lambda s: s.required,
+    "GEOMETRY_KINDS": lambda s: s.inline_codes("geometry_kind"),
+}
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``FIELDS``, ``INT_FIELDS``, ``FLOAT_FIELDS``, ``QUANTITY_FIELDS``, ``FORMULA_CHECKED``,
+    ``REQUIRED``, ``GEOMETRY_KINDS``: field lists of the registry schema."""
+    if name in _DERIVED:
+        return _DERIVED[name](load_schema())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 TOWN_NAMES = (
     "南岸街道", "河台镇", "乐城镇", "水南镇", "禄步镇", "小湘镇", "大湾镇", "新桥镇", "白诸镇",
     "莲塘镇", "活道镇", "蛟塘镇", "回龙镇", "白土镇", "金渡镇", "金利镇", "蚬岗镇",
@@ -117,7 +122,7 @@ def read_records(path: Path | str = DEFAULT_PROJECTS) -> list[dict[str, str]]:
     except OSError as exc:
         raise RegistryError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     for row in rows:
-        for name in FIELDS:
+        for name in load_schema().fields:
             row.setdefault(name, "")
     return rows
 
@@ -173,7 +178,9 @@ class _Checker:
 def _check_text(c: _Checker) -> bool:
     """Check text hygiene and required fields; False when a value is not text at all."""
     all_text = True
-    for name in FIELDS:
+    schema = load_schema()
+    formula_checked = schema.names(*TEXT_TYPES)
+    for name in schema.fields:
         value = c.record.get(name, "")
         if not isinstance(value, str):
             c.add(name, f"expected text, got {type(value).__name__}")
@@ -185,10 +192,10 @@ def _check_text(c: _Checker) -> bool:
                         f"{bad.start()} (invisible or terminal/bidi control; remove it)")
         if len(value) > MAX_TEXT:
             c.add(name, f"longer than {MAX_TEXT} characters ({len(value)})")
-        if name in FORMULA_CHECKED and value.lstrip()[:1] in FORMULA_PREFIXES:
+        if name in formula_checked and value.lstrip()[:1] in FORMULA_PREFIXES:
             c.add(name, f"starts with {value.lstrip()[0]!r}: a spreadsheet opening the CSV "
                         "would run it as a formula (CSV injection); reword the text")
-    for name in REQUIRED:
+    for name in schema.required:
         if not str(c.record.get(name, "")).strip():
             c.add(name, "required field is empty (missing provenance or identity)")
     return all_text
@@ -199,14 +206,15 @@ def _check_codes(c: _Checker, codes: Codelists) -> None:
     if c.record_id and not ID_PATTERN.match(c.record_id):
         c.add("id", f"{c.record_id!r} is not a slug like 'port-jinli-berths' "
                     "(lowercase letters, digits, hyphens; 3-64 characters)")
-    if r["category"] and r["category"] not in codes.categories:
+    if r["category"] and r["category"] not in codes.category_codes:
         c.add("category", f"unknown category {r['category']!r}")
     if r["status"] and r["status"] not in codes.oc4ids_status:
         c.add("status", f"unknown status {r['status']!r} (use the OC4IDS projectStatus codes)")
     if r["sector"] and r["sector"] not in codes.oc4ids_sector:
         c.add("sector", f"unknown sector {r['sector']!r} (use the OC4IDS projectSector codes)")
-    if r["geometry_kind"] and r["geometry_kind"] not in GEOMETRY_KINDS:
-        c.add("geometry_kind", f"{r['geometry_kind']!r} is not one of {', '.join(GEOMETRY_KINDS)}")
+    kinds = load_schema().inline_codes("geometry_kind")
+    if r["geometry_kind"] and r["geometry_kind"] not in kinds:
+        c.add("geometry_kind", f"{r['geometry_kind']!r} is not one of {', '.join(kinds)}")
     if r["status_as_of"] and not DATE_PATTERN.match(r["status_as_of"]):
         c.add("status_as_of", f"{r['status_as_of']!r} is not a date like 2021-12 or 2021-12-31")
     if r["plan_ref"] and not PLAN_REF_PATTERN.match(r["plan_ref"]):
@@ -219,9 +227,10 @@ def _check_codes(c: _Checker, codes: Codelists) -> None:
 
 
 def _check_numbers(c: _Checker) -> None:
-    for name in (*INT_FIELDS, *FLOAT_FIELDS):
+    integers = load_schema().names("int")
+    for name in load_schema().names("int", "float"):
         try:
-            parse_number(c.record.get(name, ""), integer=name in INT_FIELDS)
+            parse_number(c.record.get(name, ""), integer=name in integers)
         except ValueError as exc:
             c.add(name, f"expected a number, got {c.record[name]!r} ({exc})")
     if c.record.get("capacity", "").strip() and not c.record.get("capacity_unit", "").strip():
@@ -314,9 +323,10 @@ def validate_records(
             problems.append(Problem(index, "", "id", f"expected a record (mapping), got "
                                                      f"{type(given).__name__}"))
             continue
-        record = {**dict.fromkeys(FIELDS, ""), **given}  # missing columns read as blank
+        fields = load_schema().fields
+        record = {**dict.fromkeys(fields, ""), **given}  # missing columns read as blank
         c = _Checker(index, record)
-        unknown = sorted((k for k in record if k not in FIELDS), key=str)
+        unknown = sorted((k for k in record if k not in fields), key=str)
         for name in unknown:
             c.add(str(name), "unknown column")
         _check_text(c)

@@ -50,7 +50,7 @@ def join_towns(gdf: gpd.GeoDataFrame, towns_gdf: gpd.GeoDataFrame) -> pd.Series:
     crs = require_crs(gdf, "geometries")
     require_crs(towns_gdf, "towns")
     t = _town_records(towns_gdf).to_crs(crs)
-    out = pd.Series([[] for _ in range(len(gdf))], index=gdf.index, dtype=object)
+    out: pd.Series = pd.Series([[] for _ in range(len(gdf))], index=gdf.index, dtype=object)
     if len(gdf) == 0:
         return out
     left = gpd.GeoDataFrame({"_row": range(len(gdf))}, geometry=list(gdf.geometry.values),

@@ -21,8 +21,8 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-STATIC_DIR = REPO_ROOT / "static"
+from geo.paths import REPO_ROOT, STATIC_DIR
+
 VENDOR_DIR = STATIC_DIR / "vendor"
 #: URL prefix under which Streamlit serves ``static/vendor``.
 URL_PREFIX = "/app/static/vendor"

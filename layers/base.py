@@ -12,7 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.i18n import I18n
 from layers.basemaps import Basemap
-from layers.display import for_display, parts, records, round_geometry
+from layers.display import display_geometry, for_display, parts, records
 from layers.elements import TextGeoJson
 from layers.scripts import js
 from layers.style import esc
@@ -31,7 +31,7 @@ def feature(geom: BaseGeometry, props: dict[str, Any]) -> Feature:
     """A GeoJSON feature of `geom` (coordinates rounded for display) with `props`."""
     return {
         "type": "Feature",
-        "geometry": shapely.geometry.mapping(round_geometry(geom)),  # type: ignore[arg-type]
+        "geometry": shapely.geometry.mapping(display_geometry(geom)),  # type: ignore[arg-type]
         "properties": props,
     }
 

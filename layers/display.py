@@ -6,21 +6,17 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import geopandas as gpd
-import numpy as np
-import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.coords import round_geometry
 from layers.basemaps import Basemap
 
 DISPLAY_DECIMALS = 5  # ~1 m: enough for a plan map, 1 byte less per number than 6
 
 
-def round_geometry(geom: BaseGeometry | None,
-                   decimals: int = DISPLAY_DECIMALS) -> BaseGeometry | None:
-    """Geometry with coordinates rounded to `decimals` (None stays None)."""
-    if geom is None:
-        return None
-    return shapely.transform(geom, lambda xy: np.round(xy, decimals))
+def display_geometry(geom: BaseGeometry | None) -> BaseGeometry | None:
+    """`geom` rounded to `DISPLAY_DECIMALS` for drawing (`geo.coords.round_geometry`)."""
+    return round_geometry(geom, DISPLAY_DECIMALS)
 
 
 def for_display(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:

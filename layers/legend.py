@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from geo.filters import Codelists
+from geo.codelists import Codelists
 from geo.i18n import I18n
 from layers.basemaps import Basemap
 from layers.style import category_color, feature_style

@@ -20,7 +20,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo.filters import Codelists
+from geo.codelists import Codelists
 from geo.i18n import I18n
 from layers.assets import LocalMap
 from layers.base import (

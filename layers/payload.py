@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.filters import Codelists
+from geo.codelists import Codelists
 from geo.i18n import I18n
 from geo.stats import DISTRICT_LEVEL
 from layers.basemaps import Basemap

@@ -8,7 +8,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 
-from geo.filters import Codelists
+from geo.codelists import Codelists
 from geo.i18n import I18n
 from layers.assets import LocalMarkerCluster
 from layers.base import collection

@@ -9,20 +9,21 @@ Two independent visual channels:
   (precision >= 2) is drawn *hollow* (points and areas: white/empty centre) or, for lines, as a
   wide soft translucent band -- never like an exact one.
 
-Every text that reaches the browser goes through `html.escape` here; the caller puts the result
+Every text that reaches the browser goes through `geo.escape.esc` here; the caller puts the result
 in a JSON property (folium's ``tojson`` makes it safe inside ``<script>``) and Leaflet shows it.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import weakref
 from collections.abc import Mapping
 
-from geo.filters import Codelists, split_list
+from geo.codelists import Codelists
+from geo.escape import esc
 from geo.i18n import I18n
+from geo.schema import split_list
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 FALLBACK_COLOR = "#566573"
@@ -30,13 +31,6 @@ CANCELLED_COLOR = "#7f7f7f"
 STAGE_OPACITY = {"proposed": 0.45, "active": 0.8, "done": 1.0, "cancelled": 0.35}
 AREA_FILL = {"proposed": 0.12, "active": 0.28, "done": 0.45, "cancelled": 0.05}
 POINT_RADIUS = {1: 7, 2: 8, 3: 9, 4: 9, 5: 9, 9: 9}
-
-
-def esc(value: object) -> str:
-    """HTML-escaped text ('' for None/NaN)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return html.escape(str(value), quote=True)
 
 
 _ROWS: dict[int, tuple[weakref.ref, dict]] = {}

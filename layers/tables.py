@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from geo.filters import Codelists
+from geo.codelists import Codelists
 from geo.i18n import I18n
 
 

@@ -18,9 +18,9 @@ import shapely
 from branca.element import MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
-from markupsafe import escape
 
 from geo.aggregate import shade_classes
+from geo.escape import esc
 from layers.labels import LabelSpot
 
 #: sequential fill per shade class (0 = no town-level project); ColorBrewer "Blues", 4 classes
@@ -66,9 +66,9 @@ def _chips(row: pd.Series, groups: pd.DataFrame) -> str:
     for code, group in groups.iterrows():
         n = int(row.get(code, 0))
         if n:
-            chips.append(f'<i style="background:{escape(group["color"])};'
-                         f'color:{escape(_ink(str(group["color"])))}" '
-                         f'title="{escape(group["label"])}">{n}</i>')
+            chips.append(f'<i style="background:{esc(group["color"])};'
+                         f'color:{esc(_ink(str(group["color"])))}" '
+                         f'title="{esc(group["label"])}">{n}</i>')
     return "".join(chips)
 
 
@@ -96,7 +96,7 @@ def town_summary_features(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
                  "fillColor": SHADES[int(classes.get(code, 0))], "fillOpacity": SHADE_OPACITY}
         if code == highlight:
             style.update(color=HIGHLIGHT, weight=4, opacity=1.0)
-        text = str(escape(tip.format(name=name, n=n)))
+        text = str(esc(tip.format(name=name, n=n)))
         polygons.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom),
                          "properties": {"town_code": code, "style": style, "tip": text}})
     for spot in spots:
@@ -108,11 +108,11 @@ def town_summary_features(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
                if chips else "")
         total = f"<em>{n}</em>" if n else ""
         html = (f'<div class="gy-tb gy-zl" data-minzoom="{spot.min_zoom:g}">'
-                f'<div><b>{escape(name)}</b>{total}</div>{row}</div>')
+                f'<div><b>{esc(name)}</b>{total}</div>{row}</div>')
         badges.append({"type": "Feature",
                        "geometry": {"type": "Point", "coordinates": [spot.lon, spot.lat]},
                        "properties": {"town_code": spot.code, "html": html, "badge": True,
-                                      "tip": str(escape(tip.format(name=name, n=n)))}})
+                                      "tip": str(esc(tip.format(name=name, n=n)))}})
     return polygons, badges
 
 
@@ -159,7 +159,7 @@ def town_summary_layer(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
     """A FeatureGroup with the shaded towns and their badges (see `town_summary_features`)."""
     polygons, badges = town_summary_features(towns, summary, spots, names, groups, tip,
                                              highlight, detail)
-    fg = folium.FeatureGroup(name=str(escape(name)), show=True)
+    fg = folium.FeatureGroup(name=str(esc(name)), show=True)
     folium.GeoJson({"type": "FeatureCollection", "features": polygons}, name="town_summary",
                    style_function=None, control=False, style=_STYLE,
                    on_each_feature=_BIND).add_to(fg)

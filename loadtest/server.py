@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from geo.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 LOOPBACK = "127.0.0.1"
 
 

@@ -27,9 +27,7 @@ import argparse
 import csv
 import json
 import math
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,12 +39,14 @@ from pypinyin import lazy_pinyin
 from shapely.geometry import LineString, Point, Polygon, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from geo.atomic import write_atomically
+from geo.coords import COORD_DECIMALS, round_coords, snap_to_grid
 from geo.crs import METRIC, WGS84, geometry_gcj02_to_wgs84
+from geo.paths import BOUNDARY_DIR, TOWNS_PUBLISHED_CSV
 from prep import sources
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = REPO_ROOT / "data" / "boundaries"
-REFERENCE_CSV = REPO_ROOT / "data" / "sources" / "reference" / "towns_published.csv"
+OUT_DIR = BOUNDARY_DIR
+REFERENCE_CSV = TOWNS_PUBLISHED_CSV
 
 DISTRICT_CODE = "441204"
 DISTRICT_NAME_ZH = "高要区"
@@ -54,7 +54,7 @@ DISTRICT_NAME_EN = "Gaoyao District"
 TIANDITU_GB = "156441204"
 XIJIANG_WDBII_ID = 17  # index of the Xi River (西江) outline in riversmeta_f.dat
 GENERATED = "2026-11-26"
-DP = 6  # coordinate decimals (≈ 0.1 m)
+DP = COORD_DECIMALS  # coordinate decimals (≈ 0.1 m)
 MIN_SHARED_BORDER_M = 100.0  # neighbours "share a border" when it is at least this long
 SEAT_MARGIN_M = 250.0  # every seat at least this far inside its modelled polygon
 
@@ -490,19 +490,12 @@ def _round_geom(geom: BaseGeometry) -> dict[str, Any]:
         "Polygon", "MultiPolygon") else geom
     # snap to the 1e-6 degree grid keeping the output valid (rounding alone can pinch a ring);
     # shared edges snap identically, so neighbouring towns stay edge-matched
-    geom = shapely.set_precision(geom, 10.0 ** -DP)
+    geom = snap_to_grid(geom, DP)
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         geom = shapely.orient_polygons(geom, exterior_cw=False)
 
-    def rnd(obj: Any) -> Any:
-        if isinstance(obj, (list, tuple)):
-            if obj and isinstance(obj[0], (int, float)):
-                return [round(float(v), DP) for v in obj]
-            return [rnd(o) for o in obj]
-        return obj
-
     m = mapping(geom)
-    return {"type": m["type"], "coordinates": rnd(m["coordinates"])}
+    return {"type": m["type"], "coordinates": round_coords(m["coordinates"], DP)}
 
 
 def feature_collection(features: list[dict[str, Any]], name: str) -> str:
@@ -513,21 +506,6 @@ def feature_collection(features: list[dict[str, Any]], name: str) -> str:
 
 def feature(props: dict[str, Any], geom: BaseGeometry) -> dict[str, Any]:
     return {"type": "Feature", "properties": props, "geometry": _round_geom(geom)}
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _to_wgs84(geom_m: BaseGeometry) -> BaseGeometry:
@@ -647,8 +625,8 @@ def build(out_dir: Path = OUT_DIR) -> dict[str, Any]:
             "code": u.code,
             "name_zh": u.name_zh,
             "name_en": pinyin_name(u.name_zh),
-            "seat_lon": round(s["lon"], DP),
-            "seat_lat": round(s["lat"], DP),
+            "seat_lon": round_coords(s["lon"], DP),
+            "seat_lat": round_coords(s["lat"], DP),
             "seat_source": f"GeoNames {s['geonameid']} ({s['name']}), cities500 via "
                            f"{sources.GEONAMES}, CC BY 4.0",
             "xijiang_side": u.side,
@@ -685,9 +663,11 @@ def build(out_dir: Path = OUT_DIR) -> dict[str, Any]:
                   "clipped to 5 km around the district",
     }, centre_ll)
 
-    write_atomic(out_dir / "district.geojson", feature_collection([district_feat], "district"))
-    write_atomic(out_dir / "towns.geojson", feature_collection(towns_feats, "towns"))
-    write_atomic(out_dir / "xijiang.geojson", feature_collection([river_feat], "xijiang"))
+    write_atomically({
+        out_dir / "district.geojson": feature_collection([district_feat], "district"),
+        out_dir / "towns.geojson": feature_collection(towns_feats, "towns"),
+        out_dir / "xijiang.geojson": feature_collection([river_feat], "xijiang"),
+    })
     log(f"wrote district.geojson, towns.geojson, xijiang.geojson to {out_dir}")
     return report
 

@@ -27,7 +27,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from geo.codelists import REPO_ROOT
+from geo.paths import REPO_ROOT
 
 PLAN = REPO_ROOT / "data" / "sources" / "plan" / "gaoyao-14th-fyp-2021.txt"
 PATTERNS = REPO_ROOT / "data" / "coverage" / "patterns.csv"

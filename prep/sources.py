@@ -20,8 +20,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CACHE_DIR = REPO_ROOT / ".cache"
+from geo.paths import CACHE_DIR
+
 PKG_DIR = CACHE_DIR / "pkgs"
 SRC_DIR = CACHE_DIR / "src"
 

@@ -11,16 +11,16 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import shapely
 
 from bench import generate
 from bench.run import METRIC_KEYS
+from geo.paths import REPO_ROOT
 from geo.registry import FIELDS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 
 
 def test_generator_is_deterministic_and_follows_the_contract():
@@ -96,14 +96,14 @@ def test_rendered_page_never_evaluates_template_syntax_in_data():
     text like ``{{ 7*7 }}`` from the data must reach the page literally (not as 49)."""
     import geopandas as gpd
 
-    from geo import filters as gf
+    from geo import codelists as gc
     from geo.i18n import I18n, load_table
     from layers import map as lm
     from layers.basemaps import get_basemap
     from layers.projects import project_layers
     from tests.layers_support import drawn_features
 
-    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    codelists = gc.load_codelists(ROOT / "data" / "codelists")
     tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
     evil = "{{ 7*7 }}{{ cycler.__init__.__globals__.os.getcwd() }}{% if 1 %}IF{% endif %}"
     projects = gpd.GeoDataFrame(

@@ -28,6 +28,7 @@ from geo.boundaries import (
     load_towns,
 )
 from geo.crs import METRIC
+from geo.paths import TOWNS_PUBLISHED_CSV
 from tests.geojson_compare import differences
 
 EXPECTED_CODES = {
@@ -37,7 +38,7 @@ EXPECTED_CODES = {
     "441204112": "回龙镇", "441204113": "白土镇", "441204114": "金渡镇", "441204115": "金利镇",
     "441204116": "蚬岗镇",
 }
-REFERENCE_CSV = gb.REPO_ROOT / "data" / "sources" / "reference" / "towns_published.csv"
+REFERENCE_CSV = TOWNS_PUBLISHED_CSV
 
 
 @pytest.fixture(autouse=True)

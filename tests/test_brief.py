@@ -6,22 +6,23 @@ import re
 
 import pytest
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import filtering, loading
 from geo.brief import town_brief_html
 from tests.fixtures.app_support import HOSTILE_MARKERS, PROJECTS, TOWNS
 
 
 @pytest.fixture(scope="module")
 def parts():
-    projects = gf.load_projects(PROJECTS)
-    towns = gf.load_layer(TOWNS)
-    return projects, towns, gf.load_codelists()
+    projects = loading.load_projects(PROJECTS)
+    towns = loading.load_layer(TOWNS)
+    return projects, towns, gc.load_codelists()
 
 
 def brief_for(parts, code):
     projects, towns, codelists = parts
     town = towns[towns["code"] == code].iloc[0].to_dict()
-    in_town = gf.projects_in_town(projects, code)
+    in_town = filtering.projects_in_town(projects, code)
     return town_brief_html(town, in_town, codelists, generated_on="2026-01-02"), in_town
 
 

@@ -13,13 +13,15 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import shape
 
+from geo import atomic
 from geo import build as build_mod
 from geo.build import BuildError, build, load_context
-from geo.codelists import REPO_ROOT, load_codelists
+from geo.codelists import load_codelists
+from geo.paths import DATA_DIR
 from geo.registry import FIELDS, read_records
 from tests.geojson_compare import differences
 
-DATA = REPO_ROOT / "data"
+DATA = DATA_DIR
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +66,8 @@ def test_every_record_becomes_one_feature_with_a_precision_code(collection):
     codes = load_codelists()
     for f in collection["features"]:
         p = f["properties"]
-        assert p["precision"] in codes.precision, f["id"]
-        assert p["precision_slug"] == codes.precision[p["precision"]]["slug"]
+        assert p["precision"] in codes.precision_codes, f["id"]
+        assert p["precision_slug"] == codes.precision.at[p["precision"], "slug"]
         assert p["geocode_method"], f["id"]
         assert (f["geometry"] is None) == (p["precision"] == 9), f["id"]
 
@@ -173,7 +175,7 @@ def test_interrupted_disk_write_leaves_no_partial_file(tmp_path, monkeypatch):
     target = tmp_path / "a.geojson"
     target.write_text("old", encoding="utf-8")
     other = tmp_path / "b.geojson"
-    real_fsync = build_mod.os.fsync
+    real_fsync = atomic.os.fsync
     calls = {"n": 0}
 
     def fsync(fd):
@@ -182,9 +184,9 @@ def test_interrupted_disk_write_leaves_no_partial_file(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(build_mod.os, "fsync", fsync)
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
     with pytest.raises(OSError, match="No space"):
-        build_mod.write_atomically({target: "new", other: "new"})
+        atomic.write_atomically({target: "new", other: "new"})
     assert target.read_text(encoding="utf-8") == "old"
     assert not other.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.geojson"]

@@ -6,15 +6,15 @@ import json
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
 import geo.__main__ as cli
+from geo.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 @pytest.fixture()
@@ -122,7 +122,34 @@ def test_build_validate_export_dispatch(monkeypatch):
     assert seen["validate"].projects == "x.csv"
     assert cli.main(["export", "--oc4ids", "o.json"]) == 0
     assert seen["export"].oc4ids == "o.json"
-    assert seen["export"].projects == "data/projects.csv"
+    assert seen["export"].projects is None
+
+
+def test_export_projects_writes_the_filtered_geojson(tmp_path, capsys):
+    from tests.fixtures.app_support import PROJECTS
+
+    out = tmp_path / "all.geojson"
+    assert cli.main(["export", "--built", str(PROJECTS), "--projects", str(out)]) == 0
+    everything = json.loads(out.read_text(encoding="utf-8"))
+    assert everything["type"] == "FeatureCollection" and len(everything["features"]) == 14
+    ports = tmp_path / "ports.geojson"
+    assert cli.main(["export", "--built", str(PROJECTS), "--projects", str(ports),
+                     "--category", "port"]) == 0
+    ids = {f["properties"]["id"] for f in json.loads(ports.read_text("utf-8"))["features"]}
+    assert ids == {"port-gaoyao-berths", "port-jinli-new"}
+    assert "wrote 2 of 14 projects" in capsys.readouterr().out
+    assert cli.main(["export", "--built", str(tmp_path / "nope.geojson"),
+                     "--projects", str(out)]) == 1
+    assert "nope.geojson" in capsys.readouterr().err
+
+
+def test_schema_markdown_is_the_contracts_table(capsys):
+    """docs/CONTRACTS.md carries the registry table generated from data/schema/projects.csv."""
+    assert cli.main(["schema", "--markdown"]) == 0
+    table = capsys.readouterr().out
+    doc = (REPO / "docs" / "CONTRACTS.md").read_text(encoding="utf-8")
+    start, end = "<!-- schema:start -->\n", "<!-- schema:end -->"
+    assert doc[doc.index(start) + len(start):doc.index(end)] == table
 
 
 def test_subprocess_geocode_json():

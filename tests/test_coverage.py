@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from geo.codelists import REPO_ROOT
+from geo.paths import REPO_ROOT
 from prep.coverage import (
     RULES,
     find_hits,

@@ -62,12 +62,15 @@ def _evil(fn, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- constants / CRS
-def test_constants() -> None:
-    assert WGS84 == "EPSG:4326"
-    assert METRIC == "EPSG:32649"
-    assert CGCS2000 == "EPSG:4490"
-    assert pyproj.CRS(METRIC).is_projected
-    assert pyproj.CRS(METRIC).axis_info[0].unit_name == "metre"
+def test_constants_name_the_crs_the_contracts_promise() -> None:
+    """WGS84 lon/lat degrees, CGCS2000, and a metric UTM zone that holds 高要区 (~112.5 E)."""
+    wgs84, cgcs, metric = (pyproj.CRS(c) for c in (WGS84, CGCS2000, METRIC))
+    assert wgs84.is_geographic and "World Geodetic System 1984" in wgs84.datum.name
+    assert cgcs.is_geographic and "China 2000" in cgcs.datum.name
+    assert metric.is_projected and metric.utm_zone == "49N"
+    assert metric.axis_info[0].unit_name == "metre"
+    west, south, east, north = metric.area_of_use.bounds
+    assert west <= GAOYAO[0] <= east and south <= GAOYAO[1] <= north
 
 
 def _gdf(crs_: str | None) -> gpd.GeoDataFrame:

@@ -16,8 +16,9 @@ from geo.gazetteer import (
     load_gazetteer,
     validate_file,
 )
+from geo.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
 TOWN_CODES = {
     "441204001": "南岸街道", "441204100": "河台镇", "441204101": "乐城镇", "441204102": "水南镇",

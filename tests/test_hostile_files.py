@@ -22,15 +22,16 @@ import pytest
 from shapely.geometry import Polygon
 
 from geo import __main__ as cli
-from geo import build as build_mod
+from geo import atomic
+from geo.atomic import write_atomically
 from geo.boundaries import BoundaryError, load_district, load_river, load_towns
-from geo.build import BuildError, build, load_context, write_atomically
-from geo.codelists import REPO_ROOT
+from geo.build import BuildError, build, load_context
 from geo.gazetteer import GazetteerError, load_gazetteer
+from geo.paths import DATA_DIR, REPO_ROOT
 from geo.registry import FIELDS, RegistryError, read_records, validate_records
 from tests.hostile import ACCEPTED, hostile_record, valid_record
 
-DATA = REPO_ROOT / "data"
+DATA = DATA_DIR
 PROJECTS = DATA / "projects.csv"
 
 
@@ -209,7 +210,7 @@ def test_failure_while_moving_leaves_each_output_old_or_new(tmp_path, ctx, old_o
             raise OSError(28, "No space left on device", str(dst))
         real_replace(src, dst)
 
-    monkeypatch.setattr(build_mod.os, "replace", flaky_replace)
+    monkeypatch.setattr(atomic.os, "replace", flaky_replace)
     new_src = revised_registry(tmp_path)
     with pytest.raises(BuildError) as exc:
         build(new_src, out, layers, ctx=ctx)

@@ -26,7 +26,8 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import export, loading, viewstate
 from geo.brief import town_brief_html
 from geo.i18n import I18n, load_table
 from layers.basemaps import get_basemap
@@ -175,7 +176,7 @@ def test_hostile_query_string_falls_back_and_injects_nothing(app, tmp_path):
     assert at.selectbox(key="w_view").value == ""
     assert at.selectbox(key="w_base").value == "none"
     q = at.text_input(key="w_q").value
-    assert len(q) == gf.MAX_TEXT and q.startswith("<img src=x onerror")  # kept as text only
+    assert len(q) == viewstate.MAX_TEXT and q.startswith("<img src=x onerror")  # kept as text only
     assert len(at.get("download_button")) >= 2  # "mode" garbage did not lock or unlock anything
     for text in page_texts(at):
         assert "<img" not in text and "<script" not in text and "etc/passwd" not in text
@@ -188,14 +189,14 @@ def test_hostile_query_string_falls_back_and_injects_nothing(app, tmp_path):
 
 @pytest.mark.parametrize("value", ["", "zh,en", "ZH", "en\n", " en", "e" * 10_000])
 def test_language_accepts_only_exact_codes(value):
-    state = gf.parse_query_params({"lang": value}, gf.Valid())
+    state = viewstate.parse_query_params({"lang": value}, viewstate.Valid())
     assert state.lang == "zh"
 
 
 def test_parse_query_params_bounds_every_field():
-    valid = gf.Valid(categories=["port"], statuses=["identification"], towns=[T1],
+    valid = viewstate.Valid(categories=["port"], statuses=["identification"], towns=[T1],
                      precisions=[1, 2], basemaps=["none", "osm"])
-    state = gf.parse_query_params({
+    state = viewstate.parse_query_params({
         "cat": ",".join(["port"] * 10_000), "q": "\x00\x1b[31m" + "x" * 500,
         "prec": ["1", "1", "2", "3"], "view": [T1, "nope"], "base": ["osm", "none"],
     }, valid)
@@ -203,7 +204,8 @@ def test_parse_query_params_bounds_every_field():
     assert state.precisions == (1, 2)
     assert state.town == ""  # the last value wins, and "nope" is no town
     assert state.basemap == "none"
-    assert len(state.text) <= gf.MAX_TEXT and "\x00" not in state.text and "\x1b" not in state.text
+    assert len(state.text) <= viewstate.MAX_TEXT
+    assert "\x00" not in state.text and "\x1b" not in state.text
 
 
 # --------------------------------------------------------------------------- renderers
@@ -250,12 +252,12 @@ def hostile_frame(tmp_path_factory) -> gpd.GeoDataFrame:
         geoms.append(shapely.Point(112.45 + i * 0.001, 23.05))
     path = tmp_path_factory.mktemp("hostile") / "projects.geojson"
     gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326").to_file(path, driver="GeoJSON")
-    return gf.load_projects(path)  # the columns exactly as the app has them
+    return loading.load_projects(path)  # the columns exactly as the app has them
 
 
 @pytest.fixture(scope="module")
-def codelists() -> gf.Codelists:
-    return gf.load_codelists(ROOT / "data" / "codelists")
+def codelists() -> gc.Codelists:
+    return gc.load_codelists(ROOT / "data" / "codelists")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -319,7 +321,7 @@ def test_town_brief_escapes_every_payload(hostile_frame, codelists):
 
 
 def test_exports_keep_text_and_neutralise_formulas(hostile_frame):
-    gj = json.loads(gf.to_geojson(hostile_frame))
+    gj = json.loads(export.to_geojson(hostile_frame))
     titles = [f["properties"]["title_en"] for f in gj["features"]]
     assert titles == [p.text for p in ACCEPTED]  # JSON is data, kept exactly
     frame = hostile_frame.copy()
@@ -329,7 +331,7 @@ def test_exports_keep_text_and_neutralise_formulas(hostile_frame):
     frame.loc[3, "notes"] = "\t=1+1"
     frame.loc[4, "notes"] = "-5 km"  # ordinary text starting with '-' is quoted too
     frame.loc[5, "notes"] = "a=b"  # not at the start: unchanged
-    rows = list(csv.DictReader(io.StringIO(gf.to_csv(frame))))
+    rows = list(csv.DictReader(io.StringIO(export.to_csv(frame))))
     assert len(rows) == len(ACCEPTED)
     notes = [r["notes"] for r in rows[:6]]
     assert notes == ["'=HYPERLINK(\"http://x\",\"x\")", "'  @SUM(1+1)", "'+cmd|' /C calc'!A0",

@@ -14,7 +14,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import filtering, loading
 from geo.i18n import translator
 from layers import base as lb
 from layers import basemaps as bm
@@ -37,11 +38,11 @@ AMAP = bm.BASEMAPS["amap"]
 @pytest.fixture(scope="module")
 def data():
     return {
-        "projects": gf.load_projects(PROJECTS),
-        "towns": gf.load_layer(TOWNS),
-        "district": gf.load_layer(DISTRICT),
-        "river": gf.load_layer(RIVER),
-        "codelists": gf.load_codelists(),
+        "projects": loading.load_projects(PROJECTS),
+        "towns": loading.load_layer(TOWNS),
+        "district": loading.load_layer(DISTRICT),
+        "river": loading.load_layer(RIVER),
+        "codelists": gc.load_codelists(),
     }
 
 
@@ -301,7 +302,7 @@ def test_precomputed_features_reused_for_a_filtered_subset(data):
     feats = project_features(data["projects"], data["codelists"], tr, NONE)
     assert len(feats) == 11 and "heritage-unknown" not in feats
     assert "hospital-district" not in feats  # district-level: not drawn
-    ports = gf.filter_projects(data["projects"], categories=["port", "road"])
+    ports = filtering.filter_projects(data["projects"], categories=["port", "road"])
     groups = lp.project_layers(ports, data["codelists"], tr, NONE, features=feats)
     assert len(groups) == 2
     assert sorted(f["properties"]["pid"] for f in features_of(groups)) == [
@@ -324,8 +325,8 @@ def test_popups_and_tooltips_match_golden():
     with quantities, a LineString) in both languages. Regenerate the golden file only for an
     intended change of the popup."""
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    projects = gf.load_projects(REAL)
-    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    projects = loading.load_projects(REAL)
+    codelists = gc.load_codelists(ROOT / "data" / "codelists")
     assert {g["lang"] for g in golden} == {"zh", "en"} and len(golden) == 6
     for lang in ("zh", "en"):
         feats = project_features(projects, codelists, translator(lang), NONE)
@@ -373,7 +374,7 @@ def test_compact_json_policy_is_private():
     data = CompactJSON({"type": "FeatureCollection", "features": [{
         "type": "Feature", "geometry": {"type": "Point", "coordinates": [112.4, 23.0]},
         "properties": {"t": "金利 {{ 7*7 }}"}}]})
-    m = lm.build_map(None, None, None, gf.load_codelists(), translator("zh"), NONE)
+    m = lm.build_map(None, None, None, gc.load_codelists(), translator("zh"), NONE)
     TextGeoJson(data, name="x").add_to(m)
     html = lm.render_html(m)
     assert '"properties":{"t":"金利 \\u007b{ 7*7 }}"}' in html

@@ -7,11 +7,11 @@ import json
 import pytest
 from jsonschema import Draft4Validator
 
-from geo.codelists import REPO_ROOT
 from geo.oc4ids import export_records, project_record, sector_codes
+from geo.paths import OC4IDS_SCHEMA, PROJECTS_GEOJSON
 
-SCHEMA = REPO_ROOT / "data" / "sources" / "oc4ids-0.9.5" / "project-schema.json"
-BUILT = REPO_ROOT / "data" / "projects.geojson"
+SCHEMA = OC4IDS_SCHEMA
+BUILT = PROJECTS_GEOJSON
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,9 @@ from shapely.geometry import LineString, Point, shape
 
 from geo import crs as gcrs
 from geo.build import build_features, load_context
-from geo.codelists import REPO_ROOT, load_codelists
+from geo.codelists import load_codelists
 from geo.geocoder import geocode
+from geo.paths import OC4IDS_SCHEMA
 from geo.registry import (
     DISTRICT_BBOX,
     FIELDS,
@@ -40,7 +41,7 @@ DISTRICT = CTX.district.geometry.union_all()
 GAZ = CTX.gazetteer
 GAZ_NAMES = sorted({n for p in GAZ for n in p.names})
 GAZ_NAME_ZH = {p.name_zh for p in GAZ}
-SCHEMA = REPO_ROOT / "data" / "sources" / "oc4ids-0.9.5" / "project-schema.json"
+SCHEMA = OC4IDS_SCHEMA
 
 # A point of the district shifted by the GCJ-02 offset is still inside the district (see
 # test_gcj_offset_point_cannot_be_detected_from_position): the defence is coord_source.
@@ -238,7 +239,7 @@ def test_gcj_offset_point_cannot_be_detected_from_position():
 # ------------------------------------------------------------------------------------------
 def assert_valid_feature(feature: dict) -> None:
     p = feature["properties"]
-    assert p["precision"] in CODES.precision
+    assert p["precision"] in CODES.precision_codes
     if feature["geometry"] is None:
         assert p["precision"] == 9 and p["inside_district"] is None
         return

@@ -15,7 +15,8 @@ import re
 
 import pytest
 
-from geo.codelists import REPO_ROOT, load_codelists
+from geo.codelists import load_codelists
+from geo.paths import REPO_ROOT
 from geo.registry import read_records
 
 VERBS = REPO_ROOT / "data" / "codelists" / "status_verbs.csv"
@@ -43,7 +44,7 @@ def segments(status_zh: str) -> list[str]:
 
 def test_verb_table_is_well_formed():
     table = load_verbs()
-    statuses = set(load_codelists().statuses)
+    statuses = set(load_codelists().status.index)
     assert [int(r["order"]) for r in table] == list(range(1, len(table) + 1))
     keys = [(r["verb"], r["period"]) for r in table]
     assert len(keys) == len(set(keys)), "a verb is listed twice for the same period"

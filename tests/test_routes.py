@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from geo.codelists import REPO_ROOT
 from geo.gazetteer import load_gazetteer
+from geo.paths import REPO_ROOT
 from geo.registry import read_records
 
 DATA = REPO_ROOT / "data"

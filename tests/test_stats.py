@@ -6,14 +6,13 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import filters as gf
-from geo import stats
+from geo import filtering, loading, stats
 from tests.fixtures.app_support import PROJECTS
 
 
 @pytest.fixture(scope="module")
 def projects() -> gpd.GeoDataFrame:
-    return gf.load_projects(PROJECTS)
+    return loading.load_projects(PROJECTS)
 
 
 def test_counts_by(projects):
@@ -38,7 +37,7 @@ def test_key_figures(projects):
 
 
 def test_key_figures_of_filtered_and_empty(projects):
-    ports = gf.filter_projects(projects, categories=["port"], statuses=["identification"])
+    ports = filtering.filter_projects(projects, categories=["port"], statuses=["identification"])
     k = stats.key_figures(ports)
     assert (k["projects"], k["berths"], k["berth_dwt_total"]) == (1, 2, 10000.0)
     assert k["km_roads"] == 0.0

@@ -10,8 +10,11 @@ from typing import NamedTuple
 import geopandas as gpd
 import streamlit as st
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import loading
 from geo.i18n import I18n, load_table
+from geo.paths import SYNONYMS_CSV
+from geo.search import load_synonyms
 from layers.assets import copy_assets, missing_assets
 from layers.basemaps import get_basemap
 from layers.payload import ProjectFeatures, project_features
@@ -41,14 +44,14 @@ def projects_path() -> Path:
 def load_projects_cached(path: str, mtime: float) -> gpd.GeoDataFrame:
     """One shared, read-only copy per process (cache_resource: no unpickled copy per rerun
     and per session, see docs/performance.md); never modify the returned frame."""
-    return gf.load_projects(path)
+    return loading.load_projects(path)
 
 
 @st.cache_data(show_spinner=False)
 def load_layer_cached(path: str, mtime: float) -> gpd.GeoDataFrame | None:
     if mtime < 0:
         return None
-    return gf.load_layer(path)
+    return loading.load_layer(path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -73,8 +76,14 @@ def load_repo_towns(stamp: tuple) -> tuple[gpd.GeoDataFrame | None, str]:
 
 
 @st.cache_resource(show_spinner=False)
-def codelists_cached() -> gf.Codelists:
-    return gf.load_codelists(ROOT / "data" / "codelists")
+def codelists_cached() -> gc.Codelists:
+    return gc.load_codelists(ROOT / "data" / "codelists")
+
+
+@st.cache_resource(show_spinner=False)
+def synonyms_cached() -> dict[str, tuple[str, ...]]:
+    """The search synonym table (``data/search_synonyms.csv``, see `geo.search`)."""
+    return load_synonyms(SYNONYMS_CSV)
 
 
 @st.cache_resource(show_spinner=False)

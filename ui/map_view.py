@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 from streamlit_folium import st_folium
 
-from geo import filters as gf
+from geo import codelists as gc
 from geo.i18n import I18n
 from layers.base import town_highlight
 from layers.basemaps import Basemap
@@ -30,7 +30,7 @@ def view_of(frame: gpd.GeoDataFrame | None,
     return list(center_of(bounds)), zoom_for_bounds(bounds)
 
 
-def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gf.Codelists, tr: I18n,
+def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists, tr: I18n,
              basemap: Basemap, town: str, legend_categories: Sequence[str],
              kiosk: bool) -> None:
     """Draw the map of `filtered` (a click on a town outline opens that town's view)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import filters as gf
+from geo import filtering, loading
 from geo.i18n import I18n
 from geo.stats import key_figures
 from layers.basemaps import Basemap, available_basemaps, get_basemap
@@ -27,7 +27,7 @@ def load_or_stop(table: dict[str, dict[str, str]]) -> data.MapData:
     """The data, or an error naming the broken file (not in a kiosk) and the end of the run."""
     try:
         return data.load_all()
-    except gf.DataFileError as exc:
+    except loading.DataFileError as exc:
         detail = "" if early_kiosk() else f": {md_text(exc)}"  # a kiosk shows no file paths
         st.error(f"{I18n(table, 'zh')('err.data')} / {I18n(table, 'en')('err.data')}{detail}")
         st.stop()
@@ -93,12 +93,13 @@ def map_page() -> None:
     apply_css(kiosk)
     labels = Labels.of(towns, codelists, tr.lang)
     page_header(tr, kiosk)
-    counts = gf.counts(projects, "category")
+    counts = filtering.counts(projects, "category")
     filters_sidebar(counts, codelists, labels, bmaps, tr, kiosk)
     cat_options = category_options(counts, codelists)
     state = current_state()
-    filtered = gf.filter_projects(projects, state.categories, state.statuses, state.towns,
-                                 state.precisions, state.text, town_table=towns)
+    filtered = filtering.filter_projects(projects, state.categories, state.statuses, state.towns,
+                                         state.precisions, state.text, town_table=towns,
+                                         synonyms=data.synonyms_cached())
     figs = key_figures(filtered)
     key_metrics(figs, tr)
     notices(towns, loaded.towns_notice, key_notice, tr, kiosk)

@@ -6,19 +6,20 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import viewstate
 from geo.i18n import I18n
 from layers.basemaps import Basemap, get_basemap
 from ui.state import W, reset_filters
 from ui.text import Labels
 
 
-def category_options(counts: dict[str, int], codelists: gf.Codelists) -> list[str]:
+def category_options(counts: dict[str, int], codelists: gc.Codelists) -> list[str]:
     """The categories that have projects, in codelist order."""
     return [c for c in codelists.categories.index if c in counts]
 
 
-def filters_sidebar(counts: dict[str, int], codelists: gf.Codelists, labels: Labels,
+def filters_sidebar(counts: dict[str, int], codelists: gc.Codelists, labels: Labels,
                     basemaps: Sequence[Basemap], tr: I18n, kiosk: bool) -> None:
     """The filter widgets (their values live in session state under `ui.state.W`)."""
     cat_options = category_options(counts, codelists)
@@ -41,7 +42,7 @@ def filters_sidebar(counts: dict[str, int], codelists: gf.Codelists, labels: Lab
                        key=W["precisions"],
                        format_func=lambda c: f"{c} {labels.precisions.get(c, '')}",
                        placeholder=tr("filters.all"))
-        st.text_input(tr("filters.search"), key=W["text"], max_chars=gf.MAX_TEXT,
+        st.text_input(tr("filters.search"), key=W["text"], max_chars=viewstate.MAX_TEXT,
                       placeholder=tr("filters.search_hint"))
         st.selectbox(tr("basemap.label"), [b.key for b in basemaps], key=W["basemap"],
                      format_func=lambda k: get_basemap(k).label(tr.lang))

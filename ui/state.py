@@ -5,7 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import streamlit as st
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import viewstate
 from ui.config import kiosk_forced
 
 MAP_KEY = "gy_map"
@@ -16,8 +17,8 @@ W = {  # widget keys
 
 
 def valid_values(projects: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
-                 codelists: gf.Codelists, basemaps: list[str]) -> gf.Valid:
-    return gf.Valid(
+                 codelists: gc.Codelists, basemaps: list[str]) -> viewstate.Valid:
+    return viewstate.Valid(
         categories=list(codelists.categories.index),
         statuses=list(codelists.status.index),
         towns=list(towns["code"]) if towns is not None else [],
@@ -31,10 +32,10 @@ def early_kiosk() -> bool:
     return kiosk_forced() or st.query_params.get("mode") == "kiosk"
 
 
-def init_state(valid: gf.Valid) -> gf.ViewState:
+def init_state(valid: viewstate.Valid) -> viewstate.ViewState:
     """On a session's first run, restore the view from the URL into the widgets."""
     if "gy_init" not in st.session_state:
-        state = gf.parse_query_params(st.query_params.to_dict(), valid)
+        state = viewstate.parse_query_params(st.query_params.to_dict(), valid)
         for field, key in W.items():
             value = getattr(state, field)
             st.session_state[key] = list(value) if isinstance(value, tuple) else value
@@ -43,16 +44,16 @@ def init_state(valid: gf.Valid) -> gf.ViewState:
     return current_state()
 
 
-def current_state() -> gf.ViewState:
+def current_state() -> viewstate.ViewState:
     ss = st.session_state
-    return gf.ViewState(
+    return viewstate.ViewState(
         lang=ss.get(W["lang"], "zh"),
         mode="kiosk" if kiosk_forced() else ss.get("gy_mode", "normal"),
         categories=tuple(ss.get(W["categories"], ())),
         statuses=tuple(ss.get(W["statuses"], ())),
         towns=tuple(ss.get(W["towns"], ())),
         precisions=tuple(int(p) for p in ss.get(W["precisions"], ())),
-        text=str(ss.get(W["text"], "") or "")[: gf.MAX_TEXT],
+        text=str(ss.get(W["text"], "") or "")[: viewstate.MAX_TEXT],
         town=ss.get(W["town"], "") or "",
         basemap=ss.get(W["basemap"], "none"),
     )
@@ -71,13 +72,13 @@ def on_map_click() -> None:
     clicked = st.session_state.get(MAP_KEY)
     if towns is None or not clicked:
         return
-    code = gf.town_from_click(clicked, towns)
+    code = viewstate.town_from_click(clicked, towns)
     if code:
         st.session_state[W["town"]] = code
 
 
-def sync_query_params(state: gf.ViewState) -> None:
-    wanted = gf.to_query_params(state)
+def sync_query_params(state: viewstate.ViewState) -> None:
+    wanted = viewstate.to_query_params(state)
     if kiosk_forced():
         wanted.pop("mode", None)
     if st.query_params.to_dict() != wanted:

@@ -9,7 +9,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import export
 from geo.i18n import I18n
 from geo.stats import capacities, counts_by
 from layers.tables import count_frame, projects_table
@@ -23,7 +24,7 @@ def download(label: str, data: str | bytes | Callable[[], str | bytes], file_nam
                        on_click="ignore")
 
 
-def count_tables(df: pd.DataFrame, codelists: gf.Codelists, labels: Labels,
+def count_tables(df: pd.DataFrame, codelists: gc.Codelists, labels: Labels,
                  cat_options: Sequence[str], tr: I18n, key: str) -> None:
     """Counts by category and by status of ``df``, side by side."""
     left, right = st.columns(2)
@@ -34,12 +35,12 @@ def count_tables(df: pd.DataFrame, codelists: gf.Codelists, labels: Labels,
                     key=f"{key}_status")
 
 
-def table_tab(filtered: pd.DataFrame, codelists: gf.Codelists, tr: I18n) -> None:
+def table_tab(filtered: pd.DataFrame, codelists: gc.Codelists, tr: I18n) -> None:
     st.dataframe(projects_table(filtered, codelists, tr), hide_index=True,
                  width="stretch", key="w_table")
 
 
-def stats_tab(filtered: pd.DataFrame, figs: dict, codelists: gf.Codelists, labels: Labels,
+def stats_tab(filtered: pd.DataFrame, figs: dict, codelists: gc.Codelists, labels: Labels,
               cat_options: Sequence[str], tr: I18n) -> None:
     s1, s2, s3, s4 = st.columns(4)
     s1.metric(tr("stats.km_roads"), f"{figs['km_roads']:,.1f}")
@@ -61,9 +62,9 @@ def export_tab(filtered: gpd.GeoDataFrame, tr: I18n) -> None:
     st.caption(tr("export.note", n=len(filtered)))
     # exports are generated only when a button is clicked (callables)
     subset = filtered.copy()
-    download(tr("export.geojson"), lambda: gf.to_geojson(subset),
+    download(tr("export.geojson"), lambda: export.to_geojson(subset),
              "gaoyao-projects.geojson", "application/geo+json", "w_dl_geojson")
-    download(tr("export.csv"), lambda: gf.to_csv(subset), "gaoyao-projects.csv",
+    download(tr("export.csv"), lambda: export.to_csv(subset), "gaoyao-projects.csv",
              "text/csv", "w_dl_csv")
     try:
         from geo.oc4ids import export_records
@@ -81,7 +82,7 @@ def export_tab(filtered: gpd.GeoDataFrame, tr: I18n) -> None:
              "application/json", "w_dl_oc4ids")
 
 
-def result_tabs(filtered: gpd.GeoDataFrame, figs: dict, codelists: gf.Codelists, labels: Labels,
+def result_tabs(filtered: gpd.GeoDataFrame, figs: dict, codelists: gc.Codelists, labels: Labels,
                 cat_options: Sequence[str], tr: I18n, kiosk: bool) -> None:
     """Table, statistics and (outside the kiosk) export tabs."""
     names = [tr("tab.table"), tr("tab.stats")] + ([] if kiosk else [tr("tab.export")])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from geo.filters import Codelists
+from geo.codelists import Codelists
 
 #: ASCII punctuation except ``, . /`` (kept so that file names stay readable in notices)
 _MD_SPECIAL = re.compile(r"[!-+\-:-@\[-`{-~]")

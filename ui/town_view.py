@@ -9,7 +9,8 @@ from collections.abc import Sequence
 import geopandas as gpd
 import streamlit as st
 
-from geo import filters as gf
+from geo import codelists as gc
+from geo import filtering
 from geo.brief import town_brief_html
 from geo.i18n import I18n
 from layers.tables import projects_table
@@ -26,10 +27,10 @@ def town_chooser(labels: Labels, tr: I18n) -> None:
 
 
 def town_view(town: str, towns: gpd.GeoDataFrame, filtered: gpd.GeoDataFrame,
-              codelists: gf.Codelists, labels: Labels, cat_options: Sequence[str], tr: I18n,
+              codelists: gc.Codelists, labels: Labels, cat_options: Sequence[str], tr: I18n,
               kiosk: bool) -> None:
     town_row = towns[towns["code"] == town].iloc[0]
-    in_town = gf.projects_in_town(filtered, town, towns)
+    in_town = filtering.projects_in_town(filtered, town, towns)
     st.subheader(tr("town.heading", name=md_text(labels.towns.get(town, town))))
     st.metric(tr("town.count"), len(in_town))
     count_tables(in_town, codelists, labels, cat_options, tr, "w_town")

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from geo.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 FIXTURES = ROOT / "tests" / "fixtures" / "app_data"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"

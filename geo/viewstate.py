@@ -1,0 +1,142 @@
+"""The shareable view state: what the URL query string carries (filters, town view, language,
+mode, basemap), and which town a click on the map chose.
+
+Pure (no Streamlit): query-string mappings in, `ViewState` out and back; every unknown or
+malicious value falls back to the default. Clicks are WGS84 (EPSG:4326) lon/lat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+import geopandas as gpd
+import shapely
+
+MAX_TEXT = 80  # longest free-text query kept from a URL
+LANGS = ("zh", "en")
+MODES = ("normal", "kiosk")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the URL query string carries: filters, town view, language, mode, basemap."""
+
+    lang: str = "zh"
+    mode: str = "normal"
+    categories: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    towns: tuple[str, ...] = ()
+    precisions: tuple[int, ...] = ()
+    text: str = ""
+    town: str = ""  # town view (code) or ''
+    basemap: str = "none"
+
+
+#: query-string key for each ViewState field
+PARAM_KEYS = {
+    "lang": "lang", "mode": "mode", "categories": "cat", "statuses": "status", "towns": "town",
+    "precisions": "prec", "text": "q", "town": "view", "basemap": "base",
+}
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Allowed values for each ViewState field (from the codelists and the towns file)."""
+
+    categories: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    towns: Sequence[str] = ()
+    precisions: Sequence[int] = ()
+    basemaps: Sequence[str] = ("none",)
+
+
+def _first(value: object) -> str:
+    if isinstance(value, list | tuple):
+        value = value[-1] if value else ""
+    return "" if value is None else str(value)
+
+
+def _many(value: object, allowed: Sequence, cast: type = str) -> tuple:
+    parts: list[str] = []
+    for v in value if isinstance(value, list | tuple) else [value]:
+        parts += [p for p in _first(v).split(",") if p]
+    out = []
+    for p in parts:
+        try:
+            item = cast(p.strip())
+        except ValueError:
+            continue
+        if item in allowed and item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def parse_query_params(params: Mapping[str, object], valid: Valid) -> ViewState:
+    """ViewState from a query-string mapping; unknown keys are ignored and every unknown or
+    malicious value falls back to the default (values are checked against `valid`)."""
+    get = lambda name: params.get(PARAM_KEYS[name], "")  # noqa: E731
+    lang = _first(get("lang"))
+    mode = _first(get("mode"))
+    base = _first(get("basemap"))
+    town = _first(get("town"))
+    text = _CONTROL.sub(" ", _first(get("text")))[:MAX_TEXT].strip()
+    return ViewState(
+        lang=lang if lang in LANGS else "zh",
+        mode=mode if mode in MODES else "normal",
+        categories=_many(get("categories"), valid.categories),
+        statuses=_many(get("statuses"), valid.statuses),
+        towns=_many(get("towns"), valid.towns),
+        precisions=_many(get("precisions"), valid.precisions, int),
+        text=text,
+        town=town if town in valid.towns else "",
+        basemap=base if base in valid.basemaps else "none",
+    )
+
+
+def to_query_params(state: ViewState) -> dict[str, str]:
+    """Query-string mapping for `state`, leaving out defaults (so the home URL is clean)."""
+    default = ViewState()
+    out: dict[str, str] = {}
+    for f in fields(ViewState):
+        value = getattr(state, f.name)
+        if value == getattr(default, f.name):
+            continue
+        if isinstance(value, tuple):
+            value = ",".join(str(v) for v in value)
+        out[PARAM_KEYS[f.name]] = str(value)
+    return out
+
+
+def town_at(lon: float, lat: float, towns: gpd.GeoDataFrame) -> str | None:
+    """Code of the town containing the WGS84 point (lon, lat), or None."""
+    pt = shapely.Point(lon, lat)
+    hits = towns[towns.geometry.covers(pt)]
+    return None if hits.empty else str(hits.iloc[0]["code"])
+
+
+def town_from_click(clicked: Mapping | None, towns: gpd.GeoDataFrame) -> str | None:
+    """Town chosen by a click on the map, from st_folium's returned dict.
+
+    ``last_active_drawing`` of a town outline carries ``properties.town_code``; a click on
+    another thing (a project) chooses nothing. A bare ``last_object_clicked`` position is located
+    by point-in-polygon on `towns` (EPSG:4326) when no drawing is given."""
+    if not clicked:
+        return None
+    codes = set(towns["code"].astype(str))
+    drawing = clicked.get("last_active_drawing") or {}
+    props = drawing.get("properties") or {} if isinstance(drawing, Mapping) else {}
+    if props:
+        code = str(props.get("town_code", ""))
+        return code if code in codes else None
+    pos = clicked.get("last_object_clicked")
+    if isinstance(pos, Mapping) and "lat" in pos and "lng" in pos:
+        try:
+            return town_at(float(pos["lng"]), float(pos["lat"]), towns)
+        except (TypeError, ValueError):
+            return None
+    return None
