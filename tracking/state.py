@@ -1,0 +1,183 @@
+"""Reading state: baseline + events -> every project's current state, its state as of any
+past moment, and what changed since a moment. One SQL query each (no per-project loop).
+
+State of a project at moment ``t`` = the baseline, overridden group by group (status,
+progress, start, planned, actual, investment, location) by the last event recorded at or
+before ``t`` that sets the group. Events are ordered by position (``order_seq``: a correction
+takes the place of the event it corrects) and then by ``seq``; an event corrected by a
+correction recorded at or before ``t`` no longer counts. "As of" is by *recording* time: it
+answers "what did the register say then", so a report for a past date never changes later.
+The date a status took effect is the event's ``status_date`` (shown as ``status_as_of``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pandas as pd
+from sqlalchemy import DateTime, Engine, text
+
+from tracking.baseline import Baseline
+from tracking.models import CHANGE_COLUMNS, GROUP_KEY, GROUPS, events
+
+#: a plain date in as-of/changed-since means the end of that day in the district (UTC+8)
+DISTRICT_UTC_OFFSET = timedelta(hours=8)
+DATE_COLUMNS = ("start_date", "planned_completion", "actual_completion")
+_SHIFT = 1_048_576  # seq < 2**20 per project
+
+STATE_COLUMNS = ("status", "status_as_of", "status_changed", "progress_text", "progress_pct",
+                 "start_date", "planned_completion", "actual_completion", "investment_amount",
+                 "investment_currency", "investment_source", "location_wkt",
+                 "location_precision", "location_method", "version", "n_events",
+                 "updated_at", "towns")
+
+
+def to_utc(when: date | datetime | str) -> datetime:
+    """A moment as naive UTC: a `date` (or 'YYYY-MM-DD') = the end of that day in 高要
+    (UTC+8); a naive datetime is UTC; an aware one is converted."""
+    if isinstance(when, str):
+        when = (date.fromisoformat(when) if len(when.strip()) == 10
+                else datetime.fromisoformat(when))
+    if isinstance(when, datetime):
+        return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+    return datetime.combine(when + timedelta(days=1), time()) - DISTRICT_UTC_OFFSET
+
+
+def _group_set(group: str) -> str:
+    key = GROUP_KEY[group]
+    if key is None:
+        return " OR ".join(f"{c} IS NOT NULL" for c in GROUPS[group])
+    return f"{key} IS NOT NULL"
+
+
+def _state_sql(as_of: bool) -> str:
+    cut = "WHERE recorded_at <= :t" if as_of else ""
+    cut_c = "AND recorded_at <= :t" if as_of else ""
+    keys = ",\n".join(
+        f"MAX(CASE WHEN live = 1 AND ({_group_set(g)}) "
+        f"THEN CAST(order_seq AS BIGINT) * {_SHIFT} + seq END) AS k_{g}" for g in GROUPS)
+    joins = "\n".join(
+        f"LEFT JOIN events g_{g} ON g_{g}.project_id = k.project_id "
+        f"AND g_{g}.seq = CAST(k.k_{g} % {_SHIFT} AS INTEGER)" for g in GROUPS)
+    cols = ",\n".join(f"g_{g}.{c} AS {c}" for g, cs in GROUPS.items() for c in cs)
+    return f"""
+WITH e AS (
+  SELECT project_id, seq, order_seq, recorded_at, {", ".join(
+      c for cs in GROUPS.values() for c in cs if c not in ("status_date",))},
+    CASE WHEN id IN (SELECT corrects_id FROM events
+                     WHERE corrects_id IS NOT NULL {cut_c}) THEN 0 ELSE 1 END AS live
+  FROM events {cut}
+), k AS (
+  SELECT project_id, MAX(seq) AS version, COUNT(*) AS n_events,
+         MAX(recorded_at) AS updated_at,
+{keys}
+  FROM e GROUP BY project_id
+)
+SELECT k.project_id, k.version, k.n_events, k.updated_at,
+{cols}
+FROM k
+{joins}
+"""
+
+
+_TYPES = {**{c: events.c[c].type for c in CHANGE_COLUMNS}, "updated_at": DateTime(),
+          "first_at": DateTime(), "last_at": DateTime()}
+
+
+def _frame(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
+    stmt = text(sql)
+    stmt = stmt.columns(**{k: v for k, v in _TYPES.items() if f" AS {k}" in sql})
+    with engine.connect() as conn:
+        result = conn.execute(stmt, params)
+        df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return df.set_index("project_id")
+
+
+def _iso(col: pd.Series) -> pd.Series:
+    return pd.Series([d.isoformat() if isinstance(d, date) else None for d in col],
+                     index=col.index, dtype=object)
+
+
+def _combine(baseline: Baseline, tracked: pd.DataFrame) -> pd.DataFrame:
+    base = baseline.frame
+    out = pd.DataFrame(index=base.index.copy())
+    t = tracked.reindex(base.index)
+    changed = t["status"].notna()
+    out["status"] = t["status"].where(changed, base["status"])
+    out["status_as_of"] = _iso(t["status_date"]).where(changed, base["status_as_of"])
+    out["status_changed"] = changed.to_numpy()
+    for c in STATE_COLUMNS[3:-4]:
+        out[c] = _iso(t[c]) if c in DATE_COLUMNS else t[c]
+    out["investment_amount"] = pd.to_numeric(out["investment_amount"], errors="coerce")
+    out["progress_pct"] = pd.to_numeric(out["progress_pct"], errors="coerce")
+    out["location_precision"] = out["location_precision"].astype("Int64")
+    out["version"] = t["version"].fillna(0).astype("int64")
+    out["n_events"] = t["n_events"].fillna(0).astype("int64")
+    out["updated_at"] = pd.to_datetime(t["updated_at"])
+    out["towns"] = base["towns"]
+    out.index.name = "id"
+    return out
+
+
+def current_state(engine: Engine, baseline: Baseline) -> pd.DataFrame:
+    """Every baseline project's state now: one row per project id (index ``id``), columns
+    ``STATE_COLUMNS``; ``version`` is what a write must state as ``based_on``."""
+    return _combine(baseline, _frame(engine, _state_sql(False), {}))
+
+
+def state_as_of(engine: Engine, baseline: Baseline,
+                when: date | datetime | str) -> pd.DataFrame:
+    """Every project's state as the register showed it at `when` (see :func:`to_utc`)."""
+    return _combine(baseline, _frame(engine, _state_sql(True), {"t": to_utc(when)}))
+
+
+def changed_since(engine: Engine, since: date | datetime | str,
+                  until: date | datetime | str | None = None) -> pd.DataFrame:
+    """Projects with events recorded after `since` (and at or before `until`): index
+    ``project_id``; ``n_events``, ``first_at``, ``last_at``, ``version``, ``changed`` (the
+    groups set, comma-joined) and ``by`` (usernames, comma-joined, sorted)."""
+    flags = ",\n".join(f"MAX(CASE WHEN {_group_set(g)} THEN 1 ELSE 0 END) AS c_{g}"
+                       for g in GROUPS)
+    upper = "AND recorded_at <= :u" if until is not None else ""
+    sql = f"""
+SELECT project_id, COUNT(*) AS n_events, MIN(recorded_at) AS first_at,
+       MAX(recorded_at) AS last_at, MAX(seq) AS version, {flags}
+FROM events WHERE recorded_at > :s {upper} GROUP BY project_id ORDER BY project_id"""
+    params = {"s": to_utc(since)}
+    if until is not None:
+        params["u"] = to_utc(until)
+    df = _frame(engine, sql, params)
+    users = _frame(engine, f"SELECT DISTINCT project_id, username FROM events "
+                   f"WHERE recorded_at > :s {upper}", params)
+    flag_cols = [f"c_{g}" for g in GROUPS]
+    df["changed"] = [",".join(g for g, f in zip(GROUPS, row, strict=True) if f)
+                     for row in df[flag_cols].to_numpy()]
+    by = users.groupby(level=0)["username"].agg(lambda s: ",".join(sorted(set(s))))
+    df["by"] = by.reindex(df.index)
+    for c in ("first_at", "last_at"):
+        df[c] = pd.to_datetime(df[c])
+    return df.drop(columns=flag_cols)
+
+
+def apply_state(projects, state: pd.DataFrame):
+    """For the map: a copy of the built projects GeoDataFrame (``id`` column) with status,
+    status_as_of replaced by the state, tracked columns added, and the geometry replaced
+    (precision 1/2, method ``official_placement``) where a location was recorded."""
+    import geopandas as gpd
+    import shapely
+
+    out = projects.copy()
+    s = state.reindex(out["id"].to_numpy())
+    for c in STATE_COLUMNS:
+        if c in ("status", "status_as_of"):
+            out[c] = s[c].where(s[c].notna(), out[c].to_numpy()).to_numpy()
+        elif c != "towns":
+            out[c] = s[c].to_numpy()
+    has = s["location_wkt"].notna().to_numpy()
+    if has.any():
+        geoms = out.geometry.to_numpy().copy()
+        geoms[has] = shapely.from_wkt(s["location_wkt"].to_numpy()[has])
+        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=projects.crs))
+        out.loc[has, "precision"] = s["location_precision"].to_numpy()[has].astype(int)
+        out.loc[has, "geocode_method"] = "official_placement"
+    return out
