@@ -6,6 +6,8 @@ Commands
   build                  geocode the registry into data/projects.geojson + data/layers/
   validate               check data/projects.csv
   export --oc4ids PATH   write an OC4IDS package from the built data
+  users add|list|disable|enable   progress-tracking accounts (tracking/cli.py)
+  db init|upgrade|current|backup|restore|export-events   the tracking database
 
 Exit codes: 0 ok, 1 data errors (or missing inputs), 2 usage errors.
 """
@@ -171,6 +173,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--oc4ids", required=True, metavar="PATH")
     p.add_argument("--projects", default="data/projects.csv")
     p.set_defaults(func=cmd_export)
+
+    from tracking.cli import add_parsers  # users, db: progress tracking (docs/tracking.md)
+
+    add_parsers(sub)
     return ap
 
 

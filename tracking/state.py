@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import DateTime, Engine, text
+from sqlalchemy import DateTime, Engine, bindparam, text
 
 from tracking.baseline import Baseline
 from tracking.models import CHANGE_COLUMNS, GROUP_KEY, GROUPS, events
@@ -85,7 +85,8 @@ _TYPES = {**{c: events.c[c].type for c in CHANGE_COLUMNS}, "updated_at": DateTim
 
 
 def _frame(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
-    stmt = text(sql)
+    # typed binds: SQLite stores DateTime as text in SQLAlchemy's own format
+    stmt = text(sql).bindparams(*[bindparam(k, type_=DateTime()) for k in params])
     stmt = stmt.columns(**{k: v for k, v in _TYPES.items() if f" AS {k}" in sql})
     with engine.connect() as conn:
         result = conn.execute(stmt, params)
