@@ -23,6 +23,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -42,8 +43,12 @@ MIN_PASSWORD = 10
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 _hasher = PasswordHasher()
-# a fixed hash to verify against for unknown users, so both paths take the same time
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash to verify against for unknown users, so both paths take the same time."""
+    return hasher.hash("not a password of anyone")
 
 
 def utcnow() -> datetime:
@@ -224,7 +229,7 @@ def login(engine: Engine, username: str, password: str, address: str = "",
         conn.rollback()
     ok = False
     try:
-        ok = _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+        ok = _hasher.verify(row["password_hash"] if row else _dummy_hash(_hasher), password)
     except (VerificationError, InvalidHashError):
         ok = False
     ok = ok and row is not None and not row["disabled"]
