@@ -63,6 +63,9 @@ def _sqlite_events(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA cache_size=-65536")      # 64 MiB page cache
+        cur.execute("PRAGMA mmap_size=268435456")    # 256 MiB memory-mapped reads
+        cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -437,6 +437,9 @@ def record_update(engine: Engine, account: auth.Account | None, project_id: str,
                    "account_id": acc.id, "username": acc.username, "role": acc.role,
                    "account_towns": ";".join(sorted(acc.towns))}
             new_id = conn.execute(insert(events).values(**row)).inserted_primary_key[0]
+            from tracking.state import refresh_head
+
+            refresh_head(conn, project_id)
     except IntegrityError as exc:  # a concurrent writer took seq based_on + 1 first
         with engine.connect() as conn:
             current = _version(conn, project_id)

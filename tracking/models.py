@@ -125,6 +125,21 @@ login_attempts = Table(
     Index(None, "username", "address", "at"),
 )
 
+project_heads = Table(
+    # a derived cache (revision 0002): each project's current state, recomputed from its
+    # events by record_update in the same transaction; never a source of truth
+    "project_heads", metadata,
+    Column("project_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("n_events", Integer, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    *[Column(c.name, c.type) for c in events.columns
+      if c.name in ("status", "status_date", "progress_text", "progress_pct", "start_date",
+                    "planned_completion", "actual_completion", "investment_amount",
+                    "investment_currency", "investment_source", "location_wkt",
+                    "location_precision", "location_method")],
+)
+
 #: the columns an event may change, by group; a group is set as a whole by one event
 GROUPS: dict[str, tuple[str, ...]] = {
     "status": ("status", "status_date"),

@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import DateTime, Engine, bindparam, text
+from sqlalchemy import Connection, DateTime, Engine, bindparam, text
 
 from tracking.baseline import Baseline
-from tracking.models import CHANGE_COLUMNS, GROUP_KEY, GROUPS, events
+from tracking.models import CHANGE_COLUMNS, GROUP_KEY, GROUPS
 
 #: a plain date in as-of/changed-since means the end of that day in the district (UTC+8)
 DISTRICT_UTC_OFFSET = timedelta(hours=8)
@@ -50,9 +50,13 @@ def _group_set(group: str) -> str:
     return f"{key} IS NOT NULL"
 
 
-def _state_sql(as_of: bool) -> str:
-    cut = "WHERE recorded_at <= :t" if as_of else ""
-    cut_c = "AND recorded_at <= :t" if as_of else ""
+def _state_sql(as_of: bool, one_project: bool = False) -> str:
+    """SELECT project_id, version, n_events, updated_at, <CHANGE_COLUMNS> for every project
+    with events (recorded at or before ``:t`` if `as_of`; only ``:p`` if `one_project`)."""
+    conds = (["recorded_at <= :t"] if as_of else []) + (
+        ["project_id = :p"] if one_project else [])
+    cut = ("WHERE " + " AND ".join(conds)) if conds else ""
+    cut_c = "".join(f" AND {c}" for c in conds)
     keys = ",\n".join(
         f"MAX(CASE WHEN live = 1 AND ({_group_set(g)}) "
         f"THEN CAST(order_seq AS BIGINT) * {_SHIFT} + seq END) AS k_{g}" for g in GROUPS)
@@ -80,23 +84,36 @@ FROM k
 """
 
 
-_TYPES = {**{c: events.c[c].type for c in CHANGE_COLUMNS}, "updated_at": DateTime(),
-          "first_at": DateTime(), "last_at": DateTime()}
-
-
 def _frame(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
+    """Run `sql`; rows straight from the DBAPI cursor (no per-row processing), then columns
+    normalised vectorised: dates -> ISO text, times -> datetime64, numbers -> float."""
     # typed binds: SQLite stores DateTime as text in SQLAlchemy's own format
-    stmt = text(sql).bindparams(*[bindparam(k, type_=DateTime()) for k in params])
-    stmt = stmt.columns(**{k: v for k, v in _TYPES.items() if f" AS {k}" in sql})
+    stmt = text(sql).bindparams(*[bindparam(k, type_=DateTime()) for k in params
+                                  if k in ("t", "s", "u")])
     with engine.connect() as conn:
         result = conn.execute(stmt, params)
-        df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        keys = list(result.keys())
+        rows = result.cursor.fetchall()
+    df = pd.DataFrame.from_records(rows, columns=keys)
+    for c in df.columns:
+        if c in ("status_date", *DATE_COLUMNS):
+            df[c] = _iso(df[c])
+        elif c in ("updated_at", "first_at", "last_at"):
+            df[c] = pd.to_datetime(df[c])
+        elif c in ("investment_amount", "progress_pct"):
+            df[c] = pd.to_numeric(df[c].astype(object).where(df[c].notna(), None)
+                                  .astype(float), errors="coerce")
     return df.set_index("project_id")
 
 
 def _iso(col: pd.Series) -> pd.Series:
-    return pd.Series([d.isoformat() if isinstance(d, date) else None for d in col],
-                     index=col.index, dtype=object)
+    """date objects (PostgreSQL) or ISO text (SQLite) -> 'YYYY-MM-DD' text or None."""
+    vals = col.to_numpy(dtype=object)
+    if any(isinstance(d, date) for d in vals[:50]) or any(isinstance(d, date) for d in vals):
+        vals = [d.isoformat() if isinstance(d, date) else None for d in vals]
+    else:  # SQLite: already 'YYYY-MM-DD' text
+        vals = [d if isinstance(d, str) else None for d in vals]
+    return pd.Series(vals, index=col.index, dtype=object)
 
 
 def _combine(baseline: Baseline, tracked: pd.DataFrame) -> pd.DataFrame:
@@ -105,12 +122,10 @@ def _combine(baseline: Baseline, tracked: pd.DataFrame) -> pd.DataFrame:
     t = tracked.reindex(base.index)
     changed = t["status"].notna()
     out["status"] = t["status"].where(changed, base["status"])
-    out["status_as_of"] = _iso(t["status_date"]).where(changed, base["status_as_of"])
+    out["status_as_of"] = t["status_date"].where(changed, base["status_as_of"])
     out["status_changed"] = changed.to_numpy()
     for c in STATE_COLUMNS[3:-4]:
-        out[c] = _iso(t[c]) if c in DATE_COLUMNS else t[c]
-    out["investment_amount"] = pd.to_numeric(out["investment_amount"], errors="coerce")
-    out["progress_pct"] = pd.to_numeric(out["progress_pct"], errors="coerce")
+        out[c] = t[c]
     out["location_precision"] = out["location_precision"].astype("Int64")
     out["version"] = t["version"].fillna(0).astype("int64")
     out["n_events"] = t["n_events"].fillna(0).astype("int64")
@@ -120,10 +135,34 @@ def _combine(baseline: Baseline, tracked: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def current_state(engine: Engine, baseline: Baseline) -> pd.DataFrame:
+HEAD_COLUMNS = ("project_id", "version", "n_events", "updated_at", *CHANGE_COLUMNS)
+
+
+def refresh_head(conn: Connection, project_id: str) -> None:
+    """Recompute one project's row of ``project_heads`` from its events (called by
+    ``record_update`` in the write's transaction)."""
+    conn.execute(text("DELETE FROM project_heads WHERE project_id = :p"), {"p": project_id})
+    conn.execute(text(f"INSERT INTO project_heads ({', '.join(HEAD_COLUMNS)}) "
+                      + _state_sql(False, one_project=True)), {"p": project_id})
+
+
+def rebuild_heads(conn: Connection) -> None:
+    """Recompute all of ``project_heads`` from the events (migration, bulk loads)."""
+    conn.execute(text("DELETE FROM project_heads"))
+    conn.execute(text(f"INSERT INTO project_heads ({', '.join(HEAD_COLUMNS)}) "
+                      + _state_sql(False)))
+
+
+def current_state(engine: Engine, baseline: Baseline, *,
+                  from_events: bool = False) -> pd.DataFrame:
     """Every baseline project's state now: one row per project id (index ``id``), columns
-    ``STATE_COLUMNS``; ``version`` is what a write must state as ``based_on``."""
-    return _combine(baseline, _frame(engine, _state_sql(False), {}))
+    ``STATE_COLUMNS``; ``version`` is what a write must state as ``based_on``. Read from
+    ``project_heads`` (kept by every write); ``from_events=True`` recomputes it from the
+    events instead (the two must agree; a test checks it)."""
+    if from_events:
+        return _combine(baseline, _frame(engine, _state_sql(False), {}))
+    sql = f"SELECT {', '.join(f'{c} AS {c}' for c in HEAD_COLUMNS)} FROM project_heads"
+    return _combine(baseline, _frame(engine, sql, {}))
 
 
 def state_as_of(engine: Engine, baseline: Baseline,

@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from tests.tracking.helpers import source
+from tests.tracking.helpers import baseline, source
 from tracking import events
 from tracking.db import make_engine
 from tracking.models import events as events_table
+from tracking.state import current_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +34,8 @@ def _check_consistent(engine, project: str, accepted: dict[int, str]) -> list:
                             .where(events_table.c.project_id == project)
                             .order_by(events_table.c.seq)).all()
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))   # no gap, no duplicate
+    base = baseline()                                # the heads cache agrees with the events
+    assert current_state(engine, base).equals(current_state(engine, base, from_events=True))
     stored = {r.id: r.note for r in rows}
     for eid, note in accepted.items():                              # nothing accepted lost
         assert stored[eid] == note

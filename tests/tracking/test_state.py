@@ -64,6 +64,7 @@ def test_as_of_over_time(engine, base, accounts, clock) -> None:
     assert now.loc["p-jinli", "progress_pct"] == 30  # kept from an older event
     assert now.loc["p-jinli", "version"] == 4 and now.loc["p-jinli", "n_events"] == 4
     assert now.loc["p-jinli", "updated_at"] == datetime(2025, 3, 5, 3, 0)
+    assert now.equals(current_state(engine, base, from_events=True))
     # other projects untouched
     assert now.loc["p-xiaoxiang", "status"] == "preparation"
     assert now.loc["p-xiaoxiang", "version"] == 0
@@ -89,6 +90,7 @@ def test_corrections_in_state_and_history(engine, base, accounts, clock) -> None
     assert now["status"] == "implementation" and now["status_as_of"] == "2025-01-09"
     assert now["progress_pct"] != now["progress_pct"]  # NaN: the wrong 100 % is gone
     assert now["planned_completion"] == "2025-12-31" and now["version"] == 3
+    assert current_state(engine, base).equals(current_state(engine, base, from_events=True))
     # what the register said before the correction stays reproducible
     then = state_as_of(engine, base, "2025-01-25").loc["p-xiaoxiang"]
     assert then["status"] == "completion" and then["progress_pct"] == 100

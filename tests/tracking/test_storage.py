@@ -7,13 +7,15 @@ import csv
 import io
 import json
 import threading
+from datetime import datetime
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 
 from geo.__main__ import main as geo_main
 from tests.tracking.helpers import PASSWORD, source
 from tracking import auth, backup, db, events, migrate
+from tracking.models import events as events_table
 from tracking.state import current_state
 
 
@@ -56,8 +58,15 @@ def test_migration_from_the_previous_revision(db_url, base) -> None:
     engine = db.make_engine(db_url)
     assert migrate.upgrade(engine, "0001") == "0001"
     acc = auth.create_account(engine, "planner", PASSWORD, "planner")
-    _write(engine, base, acc, "p-jinli", status="implementation", status_date="2024-12-01",
-           location="POINT (112.6 23.05)", location_precision=1)
+    # an event as the 0001 schema stored it (written by that version of the code)
+    values = events.validate(events.Update.from_mapping(source(
+        status="implementation", status_date="2024-12-01", location="POINT (112.6 23.05)",
+        location_precision=1)))
+    with engine.begin() as conn:
+        conn.execute(insert(events_table).values(
+            **values, project_id="p-jinli", seq=1, order_seq=1,
+            recorded_at=datetime(2025, 1, 2), account_id=acc.id, username="planner",
+            role="planner", account_towns=""))
     idx = {i["name"] for i in inspect(engine).get_indexes("events")}
     assert "ix_events_recorded_at" not in idx
     assert migrate.upgrade(engine) == "0002"
@@ -65,6 +74,9 @@ def test_migration_from_the_previous_revision(db_url, base) -> None:
     assert {"ix_events_recorded_at", "ix_events_corrects_id"} <= idx
     (ev,) = events.history(engine, "p-jinli")
     assert ev.status == "implementation" and ev.username == "planner"
+    now = current_state(engine, base)        # project_heads filled by the migration
+    assert now.loc["p-jinli", "status"] == "implementation" and now.loc["p-jinli", "version"] == 1
+    assert now.equals(current_state(engine, base, from_events=True))
     if engine.dialect.name == "postgresql":   # PostGIS geometry filled for the old rows too
         with engine.connect() as conn:
             assert conn.execute(text("SELECT ST_AsText(geom), ST_SRID(geom) FROM events")
