@@ -119,6 +119,7 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> dict:
     with engine.begin() as conn:
         for i in range(0, len(rows), 20_000):
             conn.execute(insert(events_table), rows[i:i + 20_000])
+        state.rebuild_heads(conn)   # record_update keeps it; a bulk load rebuilds it
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT setval('events_id_seq', (SELECT max(id) FROM events))"))
     with engine.begin() as conn:

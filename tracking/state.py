@@ -23,7 +23,7 @@ from tracking.models import CHANGE_COLUMNS, GROUP_KEY, GROUPS
 #: a plain date in as-of/changed-since means the end of that day in the district (UTC+8)
 DISTRICT_UTC_OFFSET = timedelta(hours=8)
 DATE_COLUMNS = ("start_date", "planned_completion", "actual_completion")
-_SHIFT = 1_048_576  # seq < 2**20 per project
+_SHIFT = 1 << 40  # event ids < 2**40
 
 STATE_COLUMNS = ("status", "status_as_of", "status_changed", "progress_text", "progress_pct",
                  "start_date", "planned_completion", "actual_completion", "investment_amount",
@@ -43,39 +43,44 @@ def to_utc(when: date | datetime | str) -> datetime:
     return datetime.combine(when + timedelta(days=1), time()) - DISTRICT_UTC_OFFSET
 
 
-def _group_set(group: str) -> str:
+def _group_set(group: str, prefix: str = "") -> str:
     key = GROUP_KEY[group]
     if key is None:
-        return " OR ".join(f"{c} IS NOT NULL" for c in GROUPS[group])
-    return f"{key} IS NOT NULL"
+        return " OR ".join(f"{prefix}{c} IS NOT NULL" for c in GROUPS[group])
+    return f"{prefix}{key} IS NOT NULL"
 
 
-def _state_sql(as_of: bool, one_project: bool = False) -> str:
+def _state_sql(as_of: bool, one_project: bool = False, dialect: str = "sqlite") -> str:
     """SELECT project_id, version, n_events, updated_at, <CHANGE_COLUMNS> for every project
-    with events (recorded at or before ``:t`` if `as_of`; only ``:p`` if `one_project`)."""
-    conds = (["recorded_at <= :t"] if as_of else []) + (
-        ["project_id = :p"] if one_project else [])
+    with events (recorded at or before ``:t`` if `as_of`; only ``:p`` if `one_project`).
+
+    One grouped pass over the events computes, per project and group, the key
+    ``order_seq * 2**40 + id`` of the winning event (ids grow with seq within a project, the
+    table being append-only), then one primary-key lookup per group fetches its values. The
+    set of corrected events is materialised once (it is small)."""
+    conds = (["e.recorded_at <= :t"] if as_of else []) + (
+        ["e.project_id = :p"] if one_project else [])
     cut = ("WHERE " + " AND ".join(conds)) if conds else ""
-    cut_c = "".join(f" AND {c}" for c in conds)
+    # SQLite: "+recorded_at" keeps the planner on the small corrects_id index
+    rec = "+recorded_at" if dialect == "sqlite" else "recorded_at"
+    cut_c = (f" AND {rec} <= :t" if as_of else "") + (
+        " AND project_id = :p" if one_project else "")
     keys = ",\n".join(
-        f"MAX(CASE WHEN live = 1 AND ({_group_set(g)}) "
-        f"THEN CAST(order_seq AS BIGINT) * {_SHIFT} + seq END) AS k_{g}" for g in GROUPS)
+        f"MAX(CASE WHEN s.corrects_id IS NULL AND ({_group_set(g, 'e.')}) "
+        f"THEN CAST(e.order_seq AS BIGINT) * {_SHIFT} + e.id END) AS k_{g}" for g in GROUPS)
     joins = "\n".join(
-        f"LEFT JOIN events g_{g} ON g_{g}.project_id = k.project_id "
-        f"AND g_{g}.seq = CAST(k.k_{g} % {_SHIFT} AS INTEGER)" for g in GROUPS)
+        f"LEFT JOIN events g_{g} ON g_{g}.id = k.k_{g} % {_SHIFT}" for g in GROUPS)
     cols = ",\n".join(f"g_{g}.{c} AS {c}" for g, cs in GROUPS.items() for c in cs)
     return f"""
-WITH e AS (
-  SELECT project_id, seq, order_seq, recorded_at, {", ".join(
-      c for cs in GROUPS.values() for c in cs if c not in ("status_date",))},
-    CASE WHEN id IN (SELECT corrects_id FROM events
-                     WHERE corrects_id IS NOT NULL {cut_c}) THEN 0 ELSE 1 END AS live
-  FROM events {cut}
+WITH s AS MATERIALIZED (
+  SELECT DISTINCT corrects_id FROM events WHERE corrects_id IS NOT NULL {cut_c}
 ), k AS (
-  SELECT project_id, MAX(seq) AS version, COUNT(*) AS n_events,
-         MAX(recorded_at) AS updated_at,
+  SELECT e.project_id AS project_id, MAX(e.seq) AS version, COUNT(*) AS n_events,
+         MAX(e.recorded_at) AS updated_at,
 {keys}
-  FROM e GROUP BY project_id
+  FROM events e LEFT JOIN s ON s.corrects_id = e.id
+  {cut}
+  GROUP BY e.project_id
 )
 SELECT k.project_id, k.version, k.n_events, k.updated_at,
 {cols}
@@ -109,7 +114,8 @@ def _frame(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
 def _iso(col: pd.Series) -> pd.Series:
     """date objects (PostgreSQL) or ISO text (SQLite) -> 'YYYY-MM-DD' text or None."""
     vals = col.to_numpy(dtype=object)
-    if any(isinstance(d, date) for d in vals[:50]) or any(isinstance(d, date) for d in vals):
+    first = next((d for d in vals if d is not None and d == d), None)
+    if isinstance(first, date):
         vals = [d.isoformat() if isinstance(d, date) else None for d in vals]
     else:  # SQLite: already 'YYYY-MM-DD' text
         vals = [d if isinstance(d, str) else None for d in vals]
@@ -143,14 +149,14 @@ def refresh_head(conn: Connection, project_id: str) -> None:
     ``record_update`` in the write's transaction)."""
     conn.execute(text("DELETE FROM project_heads WHERE project_id = :p"), {"p": project_id})
     conn.execute(text(f"INSERT INTO project_heads ({', '.join(HEAD_COLUMNS)}) "
-                      + _state_sql(False, one_project=True)), {"p": project_id})
+                      + _state_sql(False, True, conn.dialect.name)), {"p": project_id})
 
 
 def rebuild_heads(conn: Connection) -> None:
     """Recompute all of ``project_heads`` from the events (migration, bulk loads)."""
     conn.execute(text("DELETE FROM project_heads"))
     conn.execute(text(f"INSERT INTO project_heads ({', '.join(HEAD_COLUMNS)}) "
-                      + _state_sql(False)))
+                      + _state_sql(False, False, conn.dialect.name)))
 
 
 def current_state(engine: Engine, baseline: Baseline, *,
@@ -160,7 +166,8 @@ def current_state(engine: Engine, baseline: Baseline, *,
     ``project_heads`` (kept by every write); ``from_events=True`` recomputes it from the
     events instead (the two must agree; a test checks it)."""
     if from_events:
-        return _combine(baseline, _frame(engine, _state_sql(False), {}))
+        return _combine(baseline, _frame(engine, _state_sql(False, False, engine.dialect.name),
+                                         {}))
     sql = f"SELECT {', '.join(f'{c} AS {c}' for c in HEAD_COLUMNS)} FROM project_heads"
     return _combine(baseline, _frame(engine, sql, {}))
 
@@ -168,7 +175,8 @@ def current_state(engine: Engine, baseline: Baseline, *,
 def state_as_of(engine: Engine, baseline: Baseline,
                 when: date | datetime | str) -> pd.DataFrame:
     """Every project's state as the register showed it at `when` (see :func:`to_utc`)."""
-    return _combine(baseline, _frame(engine, _state_sql(True), {"t": to_utc(when)}))
+    return _combine(baseline, _frame(engine, _state_sql(True, False, engine.dialect.name),
+                                     {"t": to_utc(when)}))
 
 
 def changed_since(engine: Engine, since: date | datetime | str,
