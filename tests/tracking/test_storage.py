@@ -200,3 +200,17 @@ def test_cli_users_and_db(db_url, monkeypatch, capsys, tmp_path) -> None:
     assert geo_main(["db", "restore", str(tmp_path / "b.bin"), "--force"]) == 0
     assert geo_main(["db", "current"]) == 0
     engine.dispose()
+
+
+def test_missing_postgresql_fails_with_the_install_hint(tmp_path, monkeypatch) -> None:
+    """The session fixture turns this error into a test FAILURE (pytest.fail), not a skip."""
+    from tracking import pgtemp
+
+    monkeypatch.setenv("GAOYAO_PG_BINDIR", str(tmp_path))   # a folder without initdb
+    with pytest.raises(pgtemp.PostgresMissingError, match="make test"):
+        pgtemp.TempPostgres()
+    import inspect as pyinspect
+
+    from tests.tracking import conftest
+    src = pyinspect.getsource(conftest.pg_server)
+    assert "pytest.fail" in src and "skip" not in src
