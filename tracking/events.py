@@ -405,8 +405,10 @@ def record_update(engine: Engine, account: auth.Account | None, project_id: str,
     or a town official outside their towns: checked against the account as stored now),
     StaleWriteError (someone wrote since `based_on`). Returns the stored event; the project's
     new version is its ``seq``."""
+    if isinstance(update, Mapping):
+        update = Update.from_mapping(update)
     values = validate(update)
-    corrects = update.get("corrects") if isinstance(update, Mapping) else update.corrects
+    corrects = update.corrects
     if project_id not in baseline:
         raise ValidationError([("project_id", f"no project {str(project_id)[:80]!r} in the "
                                 "registry")])

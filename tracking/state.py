@@ -12,6 +12,9 @@ The date a status took effect is the event's ``status_date`` (shown as ``status_
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
@@ -141,6 +144,43 @@ def _combine(baseline: Baseline, tracked: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_CACHE_SIZE = 8
+_cache: OrderedDict[tuple, tuple] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _marker(engine: Engine) -> tuple:
+    """What identifies the events' content: the newest id and recording time (the table only
+    grows; a restore changes them). Two index look-ups."""
+    with engine.connect() as conn:
+        return tuple(conn.execute(text("SELECT (SELECT MAX(id) FROM events), "
+                                       "(SELECT MAX(recorded_at) FROM events)")).one())
+
+
+def _cached(engine: Engine, baseline: Baseline, key: tuple,
+            compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """The frame for `key` from the per-process cache if the events did not change since it
+    was computed (checked with one indexed query), else `compute()`; always a copy."""
+    marker = _marker(engine)
+    full = (engine.url.render_as_string(hide_password=False), id(baseline), *key)
+    with _cache_lock:
+        hit = _cache.get(full)
+        if hit is not None and hit[0] == marker and hit[1] is baseline:
+            _cache.move_to_end(full)
+            return hit[2].copy()
+    frame = compute()
+    with _cache_lock:
+        _cache[full] = (marker, baseline, frame)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return frame.copy()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
 HEAD_COLUMNS = ("project_id", "version", "n_events", "updated_at", *CHANGE_COLUMNS)
 
 
@@ -159,24 +199,36 @@ def rebuild_heads(conn: Connection) -> None:
                       + _state_sql(False, False, conn.dialect.name)))
 
 
-def current_state(engine: Engine, baseline: Baseline, *,
-                  from_events: bool = False) -> pd.DataFrame:
+def current_state(engine: Engine, baseline: Baseline, *, from_events: bool = False,
+                  cache: bool = True) -> pd.DataFrame:
     """Every baseline project's state now: one row per project id (index ``id``), columns
     ``STATE_COLUMNS``; ``version`` is what a write must state as ``based_on``. Read from
     ``project_heads`` (kept by every write); ``from_events=True`` recomputes it from the
-    events instead (the two must agree; a test checks it)."""
+    events instead (the two must agree; a test checks it). With `cache` the frame is reused
+    while the events are unchanged (one indexed query to check), e.g. across Streamlit reruns
+    or the several app pages of one process."""
     if from_events:
         return _combine(baseline, _frame(engine, _state_sql(False, False, engine.dialect.name),
                                          {}))
     sql = f"SELECT {', '.join(f'{c} AS {c}' for c in HEAD_COLUMNS)} FROM project_heads"
-    return _combine(baseline, _frame(engine, sql, {}))
+
+    def compute() -> pd.DataFrame:
+        return _combine(baseline, _frame(engine, sql, {}))
+
+    return _cached(engine, baseline, ("current",), compute) if cache else compute()
 
 
-def state_as_of(engine: Engine, baseline: Baseline,
-                when: date | datetime | str) -> pd.DataFrame:
-    """Every project's state as the register showed it at `when` (see :func:`to_utc`)."""
-    return _combine(baseline, _frame(engine, _state_sql(True, False, engine.dialect.name),
-                                     {"t": to_utc(when)}))
+def state_as_of(engine: Engine, baseline: Baseline, when: date | datetime | str, *,
+                cache: bool = True) -> pd.DataFrame:
+    """Every project's state as the register showed it at `when` (see :func:`to_utc`);
+    cached like :func:`current_state`."""
+    t = to_utc(when)
+
+    def compute() -> pd.DataFrame:
+        return _combine(baseline, _frame(engine, _state_sql(True, False, engine.dialect.name),
+                                         {"t": t}))
+
+    return _cached(engine, baseline, ("as_of", t), compute) if cache else compute()
 
 
 def changed_since(engine: Engine, since: date | datetime | str,

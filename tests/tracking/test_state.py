@@ -146,3 +146,15 @@ def test_apply_state_for_the_map(engine, base, accounts) -> None:
     x = out.set_index("id").loc["p-xiaoxiang"]
     assert x["status"] == "preparation" and x["precision"] == 3
     assert out.crs == gdf.crs and gdf.loc[0, "status"] == "identification"
+
+
+def test_cache_follows_writes_and_hands_out_copies(engine, base, accounts) -> None:
+    first = current_state(engine, base)
+    first.loc["p-jinli", "status"] = "scribbled"            # callers may modify their copy
+    assert current_state(engine, base).loc["p-jinli", "status"] == "identification"
+    _write(engine, base, accounts["jinli"], "p-jinli", status="implementation",
+           status_date="2024-12-01")
+    assert current_state(engine, base).loc["p-jinli", "status"] == "implementation"
+    assert current_state(engine, base, cache=False).equals(current_state(engine, base))
+    past = state_as_of(engine, base, "2020-01-01")
+    assert past.equals(state_as_of(engine, base, "2020-01-01", cache=False))
