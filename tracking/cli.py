@@ -18,6 +18,9 @@ import getpass
 import json
 import sys
 
+#: = tracking.models.ROLES (not imported: building the parser must not load SQLAlchemy)
+ROLES = ("planner", "town_official", "viewer")
+
 
 def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
@@ -130,8 +133,6 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``users`` and ``db`` on the ``python -m geo`` subparsers."""
-    from tracking.models import ROLES
-
     users = sub.add_parser("users", help="tracking accounts: add, list, disable, enable")
     us = users.add_subparsers(dest="users_command", metavar="users-command")
     us.required = True

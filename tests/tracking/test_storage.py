@@ -202,6 +202,20 @@ def test_cli_users_and_db(db_url, monkeypatch, capsys, tmp_path) -> None:
     engine.dispose()
 
 
+def test_cli_parser_does_not_load_the_database_stack() -> None:
+    import subprocess
+    import sys
+
+    from tracking import cli, models
+
+    assert cli.ROLES == models.ROLES
+    code = ("import sys, geo.__main__ as m; m.make_parser(); "
+            "print('sqlalchemy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
+
+
 def test_missing_postgresql_fails_with_the_install_hint(tmp_path, monkeypatch) -> None:
     """The session fixture turns this error into a test FAILURE (pytest.fail), not a skip."""
     from tracking import pgtemp
