@@ -3,7 +3,7 @@ PY ?= python3
 PIP ?= $(PY) -m pip
 PORT ?= 8501
 
-.PHONY: install install-dev browser assets run test test-fast lint typecheck data build bench
+.PHONY: install install-dev browser assets run test test-fast lint typecheck data build bench bench-tracking
 
 install:            ## runtime dependencies
 	$(PIP) install -q -r requirements.txt
@@ -11,9 +11,9 @@ install:            ## runtime dependencies
 install-dev:        ## runtime + test dependencies
 	$(PIP) install -q -r requirements-dev.txt
 
-SYSTEM_PKGS = chromium fonts-wqy-microhei nginx-light
+SYSTEM_PKGS = chromium fonts-wqy-microhei nginx-light postgresql postgresql-15-postgis-3
 
-browser:            ## Debian packages for the e2e tests: Chromium (Playwright never downloads one), a CJK font, nginx (deploy test)
+browser:            ## Debian packages for the tests: Chromium (Playwright never downloads one), a CJK font, nginx (deploy test), PostgreSQL + PostGIS (tests/tracking)
 	@dpkg -s $(SYSTEM_PKGS) >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PKGS))
 
@@ -44,3 +44,6 @@ build:              ## geocode the registry into data/projects.geojson and data/
 
 bench:              ## benchmark harness, writes bench/RESULTS.md
 	$(PY) -m bench.run
+
+bench-tracking:     ## progress tracking: 200 000 events / 20 000 projects on SQLite and PostgreSQL -> bench/RESULTS.md
+	$(PY) -m bench.tracking

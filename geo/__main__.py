@@ -8,6 +8,8 @@ Commands
   export --oc4ids PATH   write an OC4IDS package from the built data
   export --projects PATH write the built projects (optionally filtered) as GeoJSON
   schema [--markdown]    the registry's columns (data/schema/projects.csv)
+  users add|list|disable|enable   progress-tracking accounts (tracking/cli.py)
+  db init|upgrade|current|backup|restore|export-events   the tracking database
 
 Exit codes: 0 ok, 1 data errors (or missing inputs), 2 usage errors.
 """
@@ -198,6 +200,9 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="the registry's columns")
     p.add_argument("--markdown", action="store_true", help="the table of docs/CONTRACTS.md")
     p.set_defaults(func=cmd_schema)
+    from tracking.cli import add_parsers  # users, db: progress tracking (docs/tracking.md)
+
+    add_parsers(sub)
     return ap
 
 

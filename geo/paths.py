@@ -25,6 +25,8 @@ PROJECTS_GEOJSON = DATA_DIR / "projects.geojson"
 PROJECTS_SCHEMA_CSV = SCHEMA_DIR / "projects.csv"
 GAZETTEER_CSV = DATA_DIR / "gazetteer.csv"
 I18N_CSV = DATA_DIR / "i18n.csv"
+#: git-ignored folder for this installation's own files (the tracking database)
+INSTANCE_DIR = REPO_ROOT / "instance"
 SYNONYMS_CSV = DATA_DIR / "search_synonyms.csv"
 DATA_README = DATA_DIR / "README.md"
 CACHE_DIR = REPO_ROOT / ".cache"

@@ -1,0 +1,286 @@
+"""Reading state: baseline + events -> every project's current state, its state as of any
+past moment, and what changed since a moment. One SQL query each (no per-project loop).
+
+State of a project at moment ``t`` = the baseline, overridden group by group (status,
+progress, start, planned, actual, investment, location) by the last event recorded at or
+before ``t`` that sets the group. Events are ordered by position (``order_seq``: a correction
+takes the place of the event it corrects) and then by ``seq``; an event corrected by a
+correction recorded at or before ``t`` no longer counts. "As of" is by *recording* time: it
+answers "what did the register say then", so a report for a past date never changes later.
+The date a status took effect is the event's ``status_date`` (shown as ``status_as_of``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+
+import pandas as pd
+from sqlalchemy import Connection, DateTime, Engine, bindparam, text
+
+from tracking.baseline import Baseline
+from tracking.models import CHANGE_COLUMNS, GROUP_KEY, GROUPS
+
+#: a plain date in as-of/changed-since means the end of that day in the district (UTC+8)
+DISTRICT_UTC_OFFSET = timedelta(hours=8)
+DATE_COLUMNS = ("start_date", "planned_completion", "actual_completion")
+_SHIFT = 1 << 40  # event ids < 2**40
+
+STATE_COLUMNS = ("status", "status_as_of", "status_changed", "progress_text", "progress_pct",
+                 "start_date", "planned_completion", "actual_completion", "investment_amount",
+                 "investment_currency", "investment_source", "location_wkt",
+                 "location_precision", "location_method", "version", "n_events",
+                 "updated_at", "towns")
+
+
+def to_utc(when: date | datetime | str) -> datetime:
+    """A moment as naive UTC: a `date` (or 'YYYY-MM-DD') = the end of that day in 高要
+    (UTC+8); a naive datetime is UTC; an aware one is converted."""
+    if isinstance(when, str):
+        when = (date.fromisoformat(when) if len(when.strip()) == 10
+                else datetime.fromisoformat(when))
+    if isinstance(when, datetime):
+        return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+    return datetime.combine(when + timedelta(days=1), time()) - DISTRICT_UTC_OFFSET
+
+
+def _group_set(group: str, prefix: str = "") -> str:
+    key = GROUP_KEY[group]
+    if key is None:
+        return " OR ".join(f"{prefix}{c} IS NOT NULL" for c in GROUPS[group])
+    return f"{prefix}{key} IS NOT NULL"
+
+
+def _state_sql(as_of: bool, one_project: bool = False, dialect: str = "sqlite") -> str:
+    """SELECT project_id, version, n_events, updated_at, <CHANGE_COLUMNS> for every project
+    with events (recorded at or before ``:t`` if `as_of`; only ``:p`` if `one_project`).
+
+    One grouped pass over the events computes, per project and group, the key
+    ``order_seq * 2**40 + id`` of the winning event (ids grow with seq within a project, the
+    table being append-only), then one primary-key lookup per group fetches its values. The
+    set of corrected events is materialised once (it is small)."""
+    conds = (["e.recorded_at <= :t"] if as_of else []) + (
+        ["e.project_id = :p"] if one_project else [])
+    cut = ("WHERE " + " AND ".join(conds)) if conds else ""
+    # SQLite: "+recorded_at" keeps the planner on the small corrects_id index
+    rec = "+recorded_at" if dialect == "sqlite" else "recorded_at"
+    cut_c = (f" AND {rec} <= :t" if as_of else "") + (
+        " AND project_id = :p" if one_project else "")
+    keys = ",\n".join(
+        f"MAX(CASE WHEN s.corrects_id IS NULL AND ({_group_set(g, 'e.')}) "
+        f"THEN CAST(e.order_seq AS BIGINT) * {_SHIFT} + e.id END) AS k_{g}" for g in GROUPS)
+    joins = "\n".join(
+        f"LEFT JOIN events g_{g} ON g_{g}.id = k.k_{g} % {_SHIFT}" for g in GROUPS)
+    cols = ",\n".join(f"g_{g}.{c} AS {c}" for g, cs in GROUPS.items() for c in cs)
+    return f"""
+WITH s AS MATERIALIZED (
+  SELECT DISTINCT corrects_id FROM events WHERE corrects_id IS NOT NULL {cut_c}
+), k AS (
+  SELECT e.project_id AS project_id, MAX(e.seq) AS version, COUNT(*) AS n_events,
+         MAX(e.recorded_at) AS updated_at,
+{keys}
+  FROM events e LEFT JOIN s ON s.corrects_id = e.id
+  {cut}
+  GROUP BY e.project_id
+)
+SELECT k.project_id, k.version, k.n_events, k.updated_at,
+{cols}
+FROM k
+{joins}
+"""
+
+
+def _frame(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
+    """Run `sql`; rows straight from the DBAPI cursor (no per-row processing), then columns
+    normalised vectorised: dates -> ISO text, times -> datetime64, numbers -> float."""
+    # typed binds: SQLite stores DateTime as text in SQLAlchemy's own format
+    stmt = text(sql).bindparams(*[bindparam(k, type_=DateTime()) for k in params
+                                  if k in ("t", "s", "u")])
+    with engine.connect() as conn:
+        result = conn.execute(stmt, params)
+        keys = list(result.keys())
+        rows = result.cursor.fetchall()
+    df = pd.DataFrame.from_records(rows, columns=keys)
+    for c in df.columns:
+        if c in ("status_date", *DATE_COLUMNS):
+            df[c] = _iso(df[c])
+        elif c in ("updated_at", "first_at", "last_at"):
+            df[c] = pd.to_datetime(df[c])
+        elif c in ("investment_amount", "progress_pct"):
+            df[c] = pd.to_numeric(df[c].astype(object).where(df[c].notna(), None)
+                                  .astype(float), errors="coerce")
+    return df.set_index("project_id")
+
+
+def _iso(col: pd.Series) -> pd.Series:
+    """date objects (PostgreSQL) or ISO text (SQLite) -> 'YYYY-MM-DD' text or None."""
+    vals = col.to_numpy(dtype=object)
+    first = next((d for d in vals if d is not None and d == d), None)
+    if isinstance(first, date):
+        vals = [d.isoformat() if isinstance(d, date) else None for d in vals]
+    else:  # SQLite: already 'YYYY-MM-DD' text
+        vals = [d if isinstance(d, str) else None for d in vals]
+    return pd.Series(vals, index=col.index, dtype=object)
+
+
+def _combine(baseline: Baseline, tracked: pd.DataFrame) -> pd.DataFrame:
+    base = baseline.frame
+    out = pd.DataFrame(index=base.index.copy())
+    t = tracked.reindex(base.index)
+    changed = t["status"].notna()
+    out["status"] = t["status"].where(changed, base["status"])
+    out["status_as_of"] = t["status_date"].where(changed, base["status_as_of"])
+    out["status_changed"] = changed.to_numpy()
+    for c in STATE_COLUMNS[3:-4]:
+        out[c] = t[c]
+    out["location_precision"] = out["location_precision"].astype("Int64")
+    out["version"] = t["version"].fillna(0).astype("int64")
+    out["n_events"] = t["n_events"].fillna(0).astype("int64")
+    out["updated_at"] = pd.to_datetime(t["updated_at"])
+    out["towns"] = base["towns"]
+    out.index.name = "id"
+    return out
+
+
+_CACHE_SIZE = 8
+_cache: OrderedDict[tuple, tuple] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _marker(engine: Engine) -> tuple:
+    """What identifies the events' content: the newest id and recording time (the table only
+    grows; a restore changes them). Two index look-ups."""
+    with engine.connect() as conn:
+        return tuple(conn.execute(text("SELECT (SELECT MAX(id) FROM events), "
+                                       "(SELECT MAX(recorded_at) FROM events)")).one())
+
+
+def _cached(engine: Engine, baseline: Baseline, key: tuple,
+            compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """The frame for `key` from the per-process cache if the events did not change since it
+    was computed (checked with one indexed query), else `compute()`; always a copy."""
+    marker = _marker(engine)
+    full = (engine.url.render_as_string(hide_password=False), id(baseline), *key)
+    with _cache_lock:
+        hit = _cache.get(full)
+        if hit is not None and hit[0] == marker and hit[1] is baseline:
+            _cache.move_to_end(full)
+            return hit[2].copy()
+    frame = compute()
+    with _cache_lock:
+        _cache[full] = (marker, baseline, frame)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return frame.copy()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+HEAD_COLUMNS = ("project_id", "version", "n_events", "updated_at", *CHANGE_COLUMNS)
+
+
+def refresh_head(conn: Connection, project_id: str) -> None:
+    """Recompute one project's row of ``project_heads`` from its events (called by
+    ``record_update`` in the write's transaction)."""
+    conn.execute(text("DELETE FROM project_heads WHERE project_id = :p"), {"p": project_id})
+    conn.execute(text(f"INSERT INTO project_heads ({', '.join(HEAD_COLUMNS)}) "
+                      + _state_sql(False, True, conn.dialect.name)), {"p": project_id})
+
+
+def rebuild_heads(conn: Connection) -> None:
+    """Recompute all of ``project_heads`` from the events (migration, bulk loads)."""
+    conn.execute(text("DELETE FROM project_heads"))
+    conn.execute(text(f"INSERT INTO project_heads ({', '.join(HEAD_COLUMNS)}) "
+                      + _state_sql(False, False, conn.dialect.name)))
+
+
+def current_state(engine: Engine, baseline: Baseline, *, from_events: bool = False,
+                  cache: bool = True) -> pd.DataFrame:
+    """Every baseline project's state now: one row per project id (index ``id``), columns
+    ``STATE_COLUMNS``; ``version`` is what a write must state as ``based_on``. Read from
+    ``project_heads`` (kept by every write); ``from_events=True`` recomputes it from the
+    events instead (the two must agree; a test checks it). With `cache` the frame is reused
+    while the events are unchanged (one indexed query to check), e.g. across Streamlit reruns
+    or the several app pages of one process."""
+    if from_events:
+        return _combine(baseline, _frame(engine, _state_sql(False, False, engine.dialect.name),
+                                         {}))
+    sql = f"SELECT {', '.join(f'{c} AS {c}' for c in HEAD_COLUMNS)} FROM project_heads"
+
+    def compute() -> pd.DataFrame:
+        return _combine(baseline, _frame(engine, sql, {}))
+
+    return _cached(engine, baseline, ("current",), compute) if cache else compute()
+
+
+def state_as_of(engine: Engine, baseline: Baseline, when: date | datetime | str, *,
+                cache: bool = True) -> pd.DataFrame:
+    """Every project's state as the register showed it at `when` (see :func:`to_utc`);
+    cached like :func:`current_state`."""
+    t = to_utc(when)
+
+    def compute() -> pd.DataFrame:
+        return _combine(baseline, _frame(engine, _state_sql(True, False, engine.dialect.name),
+                                         {"t": t}))
+
+    return _cached(engine, baseline, ("as_of", t), compute) if cache else compute()
+
+
+def changed_since(engine: Engine, since: date | datetime | str,
+                  until: date | datetime | str | None = None) -> pd.DataFrame:
+    """Projects with events recorded after `since` (and at or before `until`): index
+    ``project_id``; ``n_events``, ``first_at``, ``last_at``, ``version``, ``changed`` (the
+    groups set, comma-joined) and ``by`` (usernames, comma-joined, sorted)."""
+    flags = ",\n".join(f"MAX(CASE WHEN {_group_set(g)} THEN 1 ELSE 0 END) AS c_{g}"
+                       for g in GROUPS)
+    upper = "AND recorded_at <= :u" if until is not None else ""
+    # SQLite: group by an expression, so the planner uses the recorded_at index for the
+    # range instead of scanning every event in (project_id, seq) order
+    grp = "+project_id" if engine.dialect.name == "sqlite" else "project_id"
+    sql = f"""
+SELECT project_id, COUNT(*) AS n_events, MIN(recorded_at) AS first_at,
+       MAX(recorded_at) AS last_at, MAX(seq) AS version, {flags}
+FROM events WHERE recorded_at > :s {upper} GROUP BY {grp} ORDER BY 1"""
+    params = {"s": to_utc(since)}
+    if until is not None:
+        params["u"] = to_utc(until)
+    df = _frame(engine, sql, params)
+    users = _frame(engine, f"SELECT project_id, username FROM events "
+                   f"WHERE recorded_at > :s {upper} GROUP BY {grp}, username", params)
+    flag_cols = [f"c_{g}" for g in GROUPS]
+    df["changed"] = [",".join(g for g, f in zip(GROUPS, row, strict=True) if f)
+                     for row in df[flag_cols].to_numpy()]
+    by = users.groupby(level=0)["username"].agg(lambda s: ",".join(sorted(set(s))))
+    df["by"] = by.reindex(df.index)
+    for c in ("first_at", "last_at"):
+        df[c] = pd.to_datetime(df[c])
+    return df.drop(columns=flag_cols)
+
+
+def apply_state(projects, state: pd.DataFrame):
+    """For the map: a copy of the built projects GeoDataFrame (``id`` column) with status,
+    status_as_of replaced by the state, tracked columns added, and the geometry replaced
+    (precision 1/2, method ``official_placement``) where a location was recorded."""
+    import geopandas as gpd
+    import shapely
+
+    out = projects.copy()
+    s = state.reindex(out["id"].to_numpy())
+    for c in STATE_COLUMNS:
+        if c in ("status", "status_as_of"):
+            out[c] = s[c].where(s[c].notna(), out[c].to_numpy()).to_numpy()
+        elif c != "towns":
+            out[c] = s[c].to_numpy()
+    has = s["location_wkt"].notna().to_numpy()
+    if has.any():
+        geoms = out.geometry.to_numpy().copy()
+        geoms[has] = shapely.from_wkt(s["location_wkt"].to_numpy()[has])
+        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=projects.crs))
+        out.loc[has, "precision"] = s["location_precision"].to_numpy()[has].astype(int)
+        out.loc[has, "geocode_method"] = "official_placement"
+    return out
