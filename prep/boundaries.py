@@ -14,11 +14,20 @@ Sources (see ``prep.sources`` and data/boundaries/README.md):
   line is the midpoint between the two bank lines.
 
 Town polygons are MODELLED: the district is split along the Xi River centre line into a north
-and a south bank, and each bank is partitioned among its town seats with a capacity-constrained
-centroidal power diagram (weighted Voronoi) whose weights are fitted so the cell areas match the
-published areas (scaled by one factor; 小湘镇 unconstrained), keeping every seat inside its own
-cell. Area work is done in EPSG:32649. The fitted-vs-target table and the documented-neighbour
-check are printed to stdout.
+and a south bank, and each bank is partitioned with a multi-anchor capacity-constrained
+centroidal power diagram (weighted Voronoi): one generator per town, started at its seat, whose
+weights are fitted so the cell areas match the published areas (scaled by one factor; 小湘镇
+unconstrained), moved by Lloyd steps and by constraint steps until every anchor of the town
+(seat, gazetteer places with a known town from ``data/gazetteer.csv``, 南岸's riverfront opposite
+端州, 金渡's riverfront, the 新兴江 between 南岸 and 新桥) lies inside it and the documented
+neighbour pairs touch. Generators and weights are snapped to a 1e-3 m / 1e-3 m² grid so the
+result does not depend on last-bit floating-point differences between machines. Area work is
+done in EPSG:32649. The fitted-vs-target table and the documented-neighbour check are printed to
+stdout.
+
+Note the data dependency: the anchors read the committed ``data/gazetteer.csv``, whose positions
+depend only on ``district.geojson`` and ``xijiang.geojson`` (never on the towns), so
+``prep.boundaries`` then ``prep.gazetteer`` is a fixed point.
 """
 
 from __future__ import annotations
