@@ -540,7 +540,7 @@ def _carve_anchors(
 def fit_anchored_partition(
     region: BaseGeometry, anchors: list[Anchor], codes: list[str],
     targets: list[float | None], pairs: list[tuple[str, str]], rounds: int = 60,
-    min_rounds: int = 10, min_border: float = 3 * MIN_SHARED_BORDER_M,
+    min_rounds: int = 10, min_border: float = 10 * MIN_SHARED_BORDER_M,
 ) -> tuple[list[BaseGeometry], dict[str, Any]]:
     """Partition ``region`` (metric) among ``codes`` with the given areas (m², None = remainder),
     keeping every anchor inside its town and documented neighbours adjacent.
