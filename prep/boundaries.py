@@ -14,11 +14,20 @@ Sources (see ``prep.sources`` and data/boundaries/README.md):
   line is the midpoint between the two bank lines.
 
 Town polygons are MODELLED: the district is split along the Xi River centre line into a north
-and a south bank, and each bank is partitioned among its town seats with a capacity-constrained
-centroidal power diagram (weighted Voronoi) whose weights are fitted so the cell areas match the
-published areas (scaled by one factor; 小湘镇 unconstrained), keeping every seat inside its own
-cell. Area work is done in EPSG:32649. The fitted-vs-target table and the documented-neighbour
-check are printed to stdout.
+and a south bank, and each bank is partitioned with a multi-anchor capacity-constrained
+centroidal power diagram (weighted Voronoi): one generator per town, started at its seat, whose
+weights are fitted so the cell areas match the published areas (scaled by one factor; 小湘镇
+unconstrained), moved by Lloyd steps and by constraint steps until every anchor of the town
+(seat, gazetteer places with a known town from ``data/gazetteer.csv``, 南岸's riverfront opposite
+端州, 金渡's riverfront, the 新兴江 between 南岸 and 新桥) lies inside it and the documented
+neighbour pairs touch. Generators and weights are snapped to a 1e-3 m / 1e-3 m² grid so the
+result does not depend on last-bit floating-point differences between machines. Area work is
+done in EPSG:32649. The fitted-vs-target table and the documented-neighbour check are printed to
+stdout.
+
+Note the data dependency: the anchors read the committed ``data/gazetteer.csv``, whose positions
+depend only on ``district.geojson`` and ``xijiang.geojson`` (never on the towns), so
+``prep.boundaries`` then ``prep.gazetteer`` is a fixed point.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.atomic import write_atomically
 from geo.coords import COORD_DECIMALS, round_coords, snap_to_grid
 from geo.crs import METRIC, WGS84, geometry_gcj02_to_wgs84
-from geo.paths import BOUNDARY_DIR, TOWNS_PUBLISHED_CSV
+from geo.paths import BOUNDARY_DIR, GAZETTEER_CSV, TOWNS_PUBLISHED_CSV
 from prep import sources
 
 OUT_DIR = BOUNDARY_DIR
@@ -56,7 +65,14 @@ XIJIANG_WDBII_ID = 17  # index of the Xi River (西江) outline in riversmeta_f.
 GENERATED = "2026-11-26"
 DP = COORD_DECIMALS  # coordinate decimals (≈ 0.1 m)
 MIN_SHARED_BORDER_M = 100.0  # neighbours "share a border" when it is at least this long
-SEAT_MARGIN_M = 250.0  # every seat at least this far inside its modelled polygon
+SEAT_MARGIN_M = 200.0  # every seat at least this far inside its modelled polygon
+PLACE_MARGIN_M = 100.0  # every other anchor at least this far inside its town
+
+ANCHOR_KINDS_EXCLUDED = ("district", "town", "river")  # gazetteer kinds that are not anchors
+ZHAOQING_GEONAMEID = "1784853"  # Zhaoqing (端州, north bank): the riverfront opposite is 南岸's
+NANAN, JINDU, XINQIAO = "441204001", "441204114", "441204107"
+RIVERFRONT_STEP_M = 1000.0
+RIVERFRONT_INLAND_M = 400.0  # riverfront anchors this far inside the bank
 
 
 @dataclass(frozen=True)
@@ -106,10 +122,14 @@ UNITS: tuple[Unit, ...] = (
 BOUNDARY_METHOD = (
     "modelled, not official: district outline (AMap, GCJ-02 inverted to WGS84) split along the "
     "Xi River centre line (WDBII bank midpoints) into north/south banks; each bank partitioned "
-    "by a capacity-constrained centroidal power diagram (weighted Voronoi, generators started "
-    "at the GeoNames seats, Lloyd steps, every seat kept >= 200 m inside its cell), weights "
-    "fitted in EPSG:32649 so areas equal published areas x k (k = south-bank area / sum of "
-    "published south-bank areas; 小湘镇 unconstrained, takes the north-bank remainder)"
+    "by a multi-anchor capacity-constrained centroidal power diagram (weighted Voronoi, one "
+    "generator per town started at its GeoNames seat, Lloyd steps) constrained by several known "
+    "anchors per town (seat, gazetteer places with a known town, 南岸's riverfront opposite 端州 "
+    "up to 紫云新城 and 金渡's beyond it, the 新兴江 between 南岸 and 新桥): generators pulled "
+    "towards shallow anchors and documented neighbours towards each other, anchors kept >= "
+    "100 m (seats 200 m) inside; weights fitted in EPSG:32649 so areas equal published areas x "
+    "k (k = south-bank area / sum of published south-bank areas; 小湘镇 unconstrained, takes "
+    "the north-bank remainder)"
 )
 
 TOWN_PROPS = (
@@ -290,31 +310,48 @@ def split_by_river(
     return shapely.union_all(north), shapely.union_all(south), moved
 
 
+def _clip_convex(poly: np.ndarray, a: np.ndarray, c: float) -> np.ndarray:
+    """Clip a convex polygon (k x 2 vertex array) to the half-plane ``a·x <= c``."""
+    s = poly @ a - c
+    inside = s <= 0.0
+    if inside.all():
+        return poly
+    if not inside.any():
+        return poly[:0]
+    out = []
+    k = len(poly)
+    for i in range(k):
+        p, q = poly[i], poly[(i + 1) % k]
+        sp, sq = s[i], s[(i + 1) % k]
+        if sp <= 0.0:
+            out.append(p)
+        if (sp <= 0.0) != (sq <= 0.0):
+            out.append(p + (q - p) * (sp / (sp - sq)))
+    return np.array(out)
+
+
 def _power_cells(
     seats: np.ndarray, weights: np.ndarray, frame: Polygon
 ) -> list[BaseGeometry]:
-    """Convex power cells of ``seats`` (metric) with ``weights`` (m²) inside ``frame``."""
-    cells = []
-    size = 10 * max(frame.bounds[2] - frame.bounds[0], frame.bounds[3] - frame.bounds[1])
-    for i in range(len(seats)):
-        cell: BaseGeometry = frame
-        for j in range(len(seats)):
+    """Convex power cells of ``seats`` (metric) with ``weights`` (m²) inside ``frame``.
+
+    Each cell is the frame clipped by the half-planes ``2 x·(sj - si) <= |sj|² - |si|² - wj +
+    wi`` (computed relative to the frame's lower-left corner for numerical conditioning)."""
+    x0, y0, x1, y1 = frame.bounds
+    ref = np.array([x0, y0])
+    s = seats - ref
+    sq = (s * s).sum(axis=1) - weights
+    box_xy = np.array([[0.0, 0.0], [x1 - x0, 0.0], [x1 - x0, y1 - y0], [0.0, y1 - y0]])
+    cells: list[BaseGeometry] = []
+    for i in range(len(s)):
+        poly = box_xy
+        for j in range(len(s)):
             if i == j:
                 continue
-            # keep x with 2 x·(sj - si) <= |sj|² - |si|² - wj + wi
-            n = seats[j] - seats[i]
-            c = (seats[j] @ seats[j] - seats[i] @ seats[i] - weights[j] + weights[i]) / 2.0
-            nn = math.hypot(*n)
-            u = n / nn
-            p0 = seats[i] + u * ((c - seats[i] @ n) / nn)  # foot of seat i on the bisector
-            t = np.array([-u[1], u[0]])
-            half = Polygon([
-                p0 + t * size, p0 - t * size, p0 - t * size - u * size, p0 + t * size - u * size,
-            ])
-            cell = cell.intersection(half)
-            if cell.is_empty:
+            poly = _clip_convex(poly, 2.0 * (s[j] - s[i]), sq[j] - sq[i])
+            if len(poly) < 3:
                 break
-        cells.append(cell)
+        cells.append(Polygon(poly + ref) if len(poly) >= 3 else Polygon())
     return cells
 
 
@@ -326,7 +363,8 @@ def power_partition(
     The region outline and the cell edges are noded and polygonized; each face goes to the
     seat with the smallest power distance at the face's representative point.
     """
-    frame = box(*region.buffer(1000).bounds)
+    minx, miny, maxx, maxy = region.bounds
+    frame = box(minx - 1000.0, miny - 1000.0, maxx + 1000.0, maxy + 1000.0)
     cells = _power_cells(seats, weights, frame)
     lines = [region.boundary] + [c.boundary for c in cells if not c.is_empty]
     noded = shapely.union_all(lines)
@@ -343,34 +381,64 @@ def power_partition(
     return [shapely.union_all(p) if p else Polygon() for p in parts]
 
 
+@dataclass
+class Anchor:
+    """A generator point of the multi-anchor power diagram: a known place of one town."""
+
+    code: str  # town code
+    x: float  # EPSG:32649
+    y: float
+    label: str  # what it is (seat, gazetteer id, riverfront, neighbour bridge, ...)
+    margin: float  # the anchor must lie at least this far inside its town (internal borders)
+
+
+def _q(a: np.ndarray, decimals: int = 3) -> np.ndarray:
+    """Snap to a fixed grid (1e-3 m for coordinates, 1e-3 m² for weights) so that the last-bit
+    differences of floating-point arithmetic (BLAS, libm) between machines do not propagate into
+    the final cut: the geometry is computed from the snapped values only."""
+    return np.round(np.asarray(a, dtype=float), decimals) + 0.0
+
+
+def _internal_border(poly: BaseGeometry, region: BaseGeometry) -> BaseGeometry:
+    """The part of ``poly``'s boundary not on the region outline (its borders with other towns)."""
+    return poly.boundary.difference(region.boundary.buffer(1.0))
+
+
 def _reassign_fragments(
-    polys: list[BaseGeometry], seats: list[Point]
+    polys: list[BaseGeometry], anchors: list[list[Point]]
 ) -> list[BaseGeometry]:
-    """Give every fragment of a cell not holding the seat (and > 0.01 km² not isolated) to the
-    neighbouring cell it shares the longest border with, so towns are contiguous where possible.
+    """Give every fragment of a town holding none of its generators (and touching another town)
+    to the neighbouring town it shares the longest border with, so towns are contiguous where
+    the anchors allow it.
     """
     polys = list(polys)
     for i in range(len(polys)):
         geoms = list(getattr(polys[i], "geoms", [polys[i]]))
         if len(geoms) <= 1:
             continue
-        keep = [g for g in geoms if g.contains(seats[i])]
+        keep = [g for g in geoms if any(g.intersects(a) for a in anchors[i])]
+        if not keep:  # every anchor lost: keep the largest fragment
+            keep = [max(geoms, key=lambda g: g.area)]
         for g in geoms:
             if any(g is k for k in keep):
                 continue
             best, best_len = None, 0.0
             for j in range(len(polys)):
-                if j == i:
+                if j == i or polys[j].is_empty:
                     continue
                 shared = g.boundary.intersection(polys[j].boundary).length
                 if shared > best_len:
                     best, best_len = j, shared
-            if best is None:  # isolated (e.g. an exclave): stays with its power cell
+            if best is None:  # isolated (e.g. an exclave): stays with its town
                 keep.append(g)
                 continue
             polys[best] = shapely.union_all([polys[best], g])
         polys[i] = shapely.union_all(keep)
     return polys
+
+
+def _shared_border(a: BaseGeometry, b: BaseGeometry) -> float:
+    return float(a.boundary.intersection(b.boundary).length)
 
 
 def _area_jacobian(polys: list[BaseGeometry], gens: np.ndarray) -> np.ndarray:
@@ -379,6 +447,8 @@ def _area_jacobian(polys: list[BaseGeometry], gens: np.ndarray) -> np.ndarray:
     jac = np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
+            if polys[i].is_empty or polys[j].is_empty:
+                continue
             shared = polys[i].boundary.intersection(polys[j].boundary).length
             if shared <= 0:
                 continue
@@ -397,8 +467,9 @@ def fit_weights(
 
     Damped Newton iteration with the analytic area Jacobian, solved by least squares (the
     unconstrained cells absorb the remainder). Stops at a relative area error < ``tol_rel``.
+    Weights are snapped to 1e-3 m² after every step (machine independence).
     """
-    w = w0.copy()
+    w = _q(w0)
     polys = power_partition(region, gens, w)
     for _ in range(max_iter):
         err = np.where(con, tgt - np.array([p.area for p in polys]), 0.0)
@@ -409,7 +480,7 @@ def fit_weights(
         step, *_ = np.linalg.lstsq(jac[rows], err[rows], rcond=None)
         step -= step.mean()
         for damping in (1.0, 0.5, 0.25, 0.125):
-            w_new = w + damping * step
+            w_new = _q(w + damping * step)
             new_polys = power_partition(region, gens, w_new)
             new_err = np.where(con, tgt - np.array([p.area for p in new_polys]), 0.0)
             if np.abs(new_err).sum() < np.abs(err).sum():
@@ -418,68 +489,263 @@ def fit_weights(
     return w, polys
 
 
-def fit_power_partition(
-    region: BaseGeometry, seats_xy: np.ndarray, targets: list[float | None],
-    margin: float = SEAT_MARGIN_M, rounds: int = 60, min_rounds: int = 10,
-) -> tuple[list[BaseGeometry], dict[str, Any]]:
-    """Partition ``region`` (metric) into cells of the given areas (m²), one per seat.
+def _anchor_depths(
+    polys: list[BaseGeometry], region: BaseGeometry, anchors: list[Anchor], idx: dict[str, int]
+) -> list[float]:
+    """Depth of every anchor inside its town (distance to the borders with other towns;
+    negative = outside, minus the distance to the town)."""
+    borders = [_internal_border(p, region) if not p.is_empty else None for p in polys]
+    out = []
+    for a in anchors:
+        t = idx[a.code]
+        pt = Point(a.x, a.y)
+        if polys[t].is_empty:
+            out.append(-1e9)
+        elif polys[t].contains(pt):
+            out.append(float(borders[t].distance(pt)) if not borders[t].is_empty else 1e9)
+        else:
+            out.append(-float(polys[t].distance(pt)))
+    return out
 
-    Capacity-constrained centroidal power diagram with seat containment: the generators start
-    at the seats; each round fits the weights for exact areas (:func:`fit_weights`), then moves
-    every generator half-way to its cell centroid (a Lloyd step, for compact cells) - except
-    that a generator whose seat is outside its cell or closer than ``margin`` metres to the cell
-    edge is pulled 60 % of the way back towards its seat instead. Stops after ``min_rounds``
-    once every seat is at least ``margin`` inside its cell; the last such state is kept. Cell
-    fragments cut off from their seat go to a neighbour (:func:`_reassign_fragments`) and the
-    weights are refitted to compensate, accepting seats >= 0.8 ``margin`` inside.
-    ``None`` targets are unconstrained. Returns (polygons, info).
+
+def _carve_anchors(
+    polys: list[BaseGeometry], region: BaseGeometry, anchors: list[Anchor],
+    idx: dict[str, int],
+) -> list[BaseGeometry]:
+    """Give every anchor less than its margin inside its town the disc of that radius around it
+    (joined to the town by a corridor of the same width when it lies outside), taken from the
+    towns holding it; other anchors' discs are never taken. A small, local repair (a disc of
+    200 m is 0.13 km²) that makes anchor containment exact."""
+    polys = list(polys)
+    depth = _anchor_depths(polys, region, anchors, idx)
+    discs = [Point(a.x, a.y).buffer(a.margin) for a in anchors]
+    for k, (a, d) in enumerate(zip(anchors, depth, strict=True)):
+        if d >= a.margin:
+            continue
+        t = idx[a.code]
+        pt = Point(a.x, a.y)
+        piece = discs[k]
+        if d < 0:
+            q = shapely.ops.nearest_points(polys[t], pt)[0]
+            piece = piece.union(LineString([pt, q]).buffer(a.margin))
+        others = [discs[j] for j, b in enumerate(anchors) if b.code != a.code]
+        piece = piece.difference(shapely.union_all(others)).intersection(region)
+        for u in range(len(polys)):
+            if u != t and polys[u].intersects(piece):
+                polys[u] = polys[u].difference(piece)
+        polys[t] = polys[t].union(piece)
+    return polys
+
+
+def fit_anchored_partition(
+    region: BaseGeometry, anchors: list[Anchor], codes: list[str],
+    targets: list[float | None], pairs: list[tuple[str, str]], rounds: int = 60,
+    min_rounds: int = 10, min_border: float = 10 * MIN_SHARED_BORDER_M,
+) -> tuple[list[BaseGeometry], dict[str, Any]]:
+    """Partition ``region`` (metric) among ``codes`` with the given areas (m², None = remainder),
+    keeping every anchor inside its town and documented neighbours adjacent.
+
+    Capacity-constrained centroidal power diagram constrained by several anchors per town: one
+    generator per town starts at the town's seat (its first anchor); each round fits the power
+    weights for exact areas (:func:`fit_weights`) and then checks the constraints:
+
+    * every anchor (seat, gazetteer places, riverfront, 新兴江, ...) at least its margin inside
+      its town, measured to the borders with other towns;
+    * every documented neighbour pair on this bank sharing >= ``min_border`` metres of border.
+
+    A town whose anchors all hold makes a Lloyd step (its generator moves half-way to its cell
+    centroid, for compact towns); a town with shallow anchors has its generator pulled 60 % of
+    the way towards the mean of those anchors, and the town holding such an anchor is pushed away
+    from it (its generator moves 30 % further off); the generators of a pair that does not touch
+    skip their Lloyd step and move 25 % towards each other instead. The latest state with the
+    fewest violations (pairs apart first, then anchors more than 1 km outside, then shallow
+    anchors) after ``min_rounds`` is kept (or the first state without violations); the
+    constraint moves shrink by 0.95 per round (down to a quarter) so that they settle. Anchors
+    still shallow at the end get their disc carved into their town (:func:`_carve_anchors`).
+    Generators are
+    snapped to 1e-3 m and weights to 1e-3 m² (machine independence). Cell fragments holding no
+    anchor go to the neighbour sharing the longest border and the weights are refitted.
     """
-    seats_pt = [Point(p) for p in seats_xy]
+    idx = {c: i for i, c in enumerate(codes)}
+    n = len(codes)
     con = np.array([t is not None for t in targets])
     tgt = np.array([t if t is not None else 0.0 for t in targets])
-    gens = seats_xy.astype(float).copy()
-    w = np.zeros(len(seats_xy))
-    best: tuple[list[BaseGeometry], int, np.ndarray, np.ndarray] | None = None
+    first = {}
+    for a in anchors:
+        first.setdefault(a.code, a)
+    gens = _q(np.array([[first[c].x, first[c].y] for c in codes]))
+    w = np.zeros(n)
+    keep = [[Point(a.x, a.y) for a in anchors if a.code == c] for c in codes]
+    states: list[tuple[tuple[int, int, int], int, np.ndarray, np.ndarray]] = []
+    log_lines = []
     for rnd in range(1, rounds + 1):
         w, polys = fit_weights(region, gens, w, con, tgt)
-        ok = np.array([
-            p.contains(s) and p.boundary.distance(s) >= margin
-            for p, s in zip(polys, seats_pt, strict=True)
-        ])
-        if ok.all():
-            best = (polys, rnd, gens.copy(), w.copy())
-            if rnd >= min_rounds:
+        polys = _reassign_fragments(polys, keep)
+        depth = _anchor_depths(polys, region, anchors, idx)
+        shallow = [a for a, d in zip(anchors, depth, strict=True) if d < a.margin]
+        missing = [(ca, cb) for ca, cb in pairs
+                   if _shared_border(polys[idx[ca]], polys[idx[cb]]) < min_border]
+        score = (len(missing), sum(1 for d in depth if d <= -1000.0), len(shallow))
+        relax = max(0.25, 0.95 ** rnd)  # steps shrink so the constraint moves settle
+        log_lines.append(f"round {rnd}: {len(shallow)} anchors too shallow "
+                         f"{[a.label for a in shallow][:6]}, {len(missing)} pairs apart {missing}")
+        if rnd >= min_rounds:
+            states.append((score, -rnd, gens.copy(), w.copy()))
+            if score == (0, 0, 0):
                 break
-        cent = np.array([[p.centroid.x, p.centroid.y] for p in polys])
-        gens = gens + np.where(ok[:, None], 0.5 * (cent - gens), 0.6 * (seats_xy - gens))
-    if best is None:
-        raise RuntimeError("could not keep every seat inside its modelled cell")
-    raw, rnd, gens, w = best
-    polys = _reassign_fragments(raw, seats_pt)
-    # Fragments handed to a neighbour change the areas a little: refit the weights with the
-    # targets offset by that change (same generators), keeping the result only if every seat
-    # is still >= margin inside.
-    adj = tgt.copy()
-    for _ in range(3):
-        moved = np.array([r.area - p.area for r, p in zip(raw, polys, strict=True)])
-        if np.max(np.abs(moved[con]) / tgt[con]) < 1e-5:
+        new = gens.copy()
+        apart = {idx[c] for pair in missing for c in pair}
+        for t, p in enumerate(polys):
+            mine = [a for a in shallow if a.code == codes[t]]
+            if mine:
+                goal = np.mean([[a.x, a.y] for a in mine], axis=0)
+                new[t] = gens[t] + 0.6 * relax * (goal - gens[t])
+            elif not p.is_empty and t not in apart:
+                new[t] = gens[t] + 0.5 * (np.array(p.centroid.coords[0]) - gens[t])
+        for a in shallow:  # the town holding a lost anchor gives way: pushed 30 % further off
+            pt = Point(a.x, a.y)
+            for u, p in enumerate(polys):
+                if u != idx[a.code] and p.contains(pt):
+                    new[u] = new[u] + 0.3 * relax * (gens[u] - np.array([a.x, a.y]))
+        for ca, cb in missing:
+            i, j = idx[ca], idx[cb]
+            step = 0.25 * relax * (gens[j] - gens[i])
+            new[i], new[j] = new[i] + step, new[j] - step
+        gens = _q(new)
+    if not states:
+        raise RuntimeError("no admissible partition")
+
+    def finish(gens: np.ndarray, w: np.ndarray) -> tuple[list[BaseGeometry], int]:
+        """Final areas: fragments handed to a neighbour and carved anchor discs change the
+        areas a little, so refit with the targets offset by the residual."""
+        adj = tgt.copy()
+        for _ in range(10):
+            w, raw = fit_weights(region, gens, w, con, adj)
+            polys = _carve_anchors(_reassign_fragments(raw, keep), region, anchors, idx)
+            area = np.array([p.area for p in polys])
+            if np.max(np.abs(area - tgt)[con] / tgt[con]) < 1e-5:
+                break
+            adj = np.where(con, adj + (tgt - area), 0.0)
+        apart = sum(1 for ca, cb in pairs
+                    if _shared_border(polys[idx[ca]], polys[idx[cb]]) < min_border)
+        return polys, apart
+
+    # the best states (latest first); the first whose finished partition keeps every pair wins
+    states.sort(key=lambda s: (s[0], s[1]))
+    result = None
+    for score, neg_rnd, gens, w in states[:4]:
+        polys, n_missing = finish(gens, w)
+        log_lines.append(f"finished round {-neg_rnd} {score}: {n_missing} pairs apart")
+        if result is None or n_missing < result[1]:
+            result = (polys, n_missing, -neg_rnd)
+        if n_missing == 0:
             break
-        adj = adj + moved
-        w2, raw2 = fit_weights(region, gens, w, con, adj)
-        polys2 = _reassign_fragments(raw2, seats_pt)
-        if not all(p.contains(s) and p.boundary.distance(s) >= 0.8 * margin
-                   for p, s in zip(polys2, seats_pt, strict=True)):
-            break
-        w, raw, polys = w2, raw2, polys2
+    assert result is not None
+    polys, n_missing, rnd = result
+    depth = _anchor_depths(polys, region, anchors, idx)
     info = {
         "rounds": rnd,
+        "log": log_lines,
+        "anchors": anchors,
+        "missing_pairs": n_missing,
+        "shallow_anchors": sum(1 for a, d in zip(anchors, depth, strict=True) if d < a.margin),
+        "min_anchor_depth_m": float(min(depth)),
         "max_rel_area_error": float(np.max(
-            np.abs(np.array([p.area for p in polys]) - tgt)[con] / tgt[con]
-        )),
-        "min_seat_depth_m": float(min(p.boundary.distance(s) for p, s in zip(
-            polys, seats_pt, strict=True))),
+            np.abs(np.array([p.area for p in polys]) - tgt)[con] / tgt[con])),
     }
     return polys, info
+
+
+# ----------------------------------------------------------------------------------------------
+# anchors
+# ----------------------------------------------------------------------------------------------
+def _to_metric_xy(lon: float, lat: float) -> tuple[float, float]:
+    p = gpd.GeoSeries([Point(lon, lat)], crs=WGS84).to_crs(METRIC).iloc[0]
+    return float(p.x), float(p.y)
+
+
+def read_gazetteer_places() -> list[dict[str, str]]:
+    """Rows of data/gazetteer.csv that can anchor a town (a single known town, not a district,
+    town or river row). Empty when the file is absent (first build)."""
+    if not GAZETTEER_CSV.is_file():
+        log(f"{GAZETTEER_CSV} absent: no gazetteer anchors")
+        return []
+    with open(GAZETTEER_CSV, encoding="utf-8") as fh:
+        return [r for r in csv.DictReader(fh)
+                if r["town"] and r["kind"] not in ANCHOR_KINDS_EXCLUDED
+                and int(r["precision"]) <= 5]
+
+
+def load_geonames_point(geonameid: str) -> tuple[float, float]:
+    path = sources.source_path(sources.GEONAMES, sources.GEONAMES_CITIES)
+    rec = json.loads(path.read_text(encoding="utf-8"))[geonameid]
+    return float(rec["longitude"]), float(rec["latitude"])
+
+
+def build_anchors(
+    seat_m: dict[str, Point], bank_of: dict[str, BaseGeometry], centre_m: BaseGeometry,
+) -> list[Anchor]:
+    """The generator points of every town (EPSG:32649), each inside its town's bank.
+
+    * the GeoNames seat (kept >= SEAT_MARGIN_M inside);
+    * every gazetteer place with exactly one known town (data/gazetteer.csv ``town``; the
+      towns of facilities_text_locations.csv are carried there), >= PLACE_MARGIN_M inside;
+    * 南岸街道's riverfront: the district faces 端州 (Zhaoqing, GeoNames 1784853) across the Xi
+      River from 南岸: points every 1 km along the river from 500 m west of the point opposite
+      Zhaoqing (or of the 南岸 seat) to 500 m before 紫云新城 (the plan: 紫云新城 joins 金渡 and
+      南岸; its point is the midpoint of the two seats), 400 m inland; 金渡镇's riverfront from
+      500 m past 紫云新城 to its seat;
+    * 新兴江 (joins the Xi at 江口 in 南岸, comes from 新桥): the river is not drawn; its urban
+      stretch is modelled as the segment 南岸 seat -> 新桥 seat, and the points at 1/4 and 1/2
+      (the gazetteer's 新兴江 point, "南岸街道;新桥镇") go to 南岸, the city core's extension
+      along the river (plan: 南拓, 沿新兴江两岸拓展城市核心区).
+    Points closer than 100 m to an earlier anchor are skipped; points outside their bank are
+    moved inside it.
+    """
+    anchors: list[Anchor] = []
+
+    def add(code: str, x: float, y: float, label: str, margin: float) -> None:
+        inner = bank_of[code].buffer(-RIVERFRONT_INLAND_M / 2)
+        p = Point(x, y)
+        if not bank_of[code].contains(p):
+            p = shapely.ops.nearest_points(inner, p)[0]
+            label += " (moved into its bank)"
+        if any(math.hypot(a.x - p.x, a.y - p.y) < 100.0 for a in anchors):
+            return
+        anchors.append(Anchor(code, float(p.x), float(p.y), label, margin))
+
+    for code in sorted(seat_m):
+        add(code, seat_m[code].x, seat_m[code].y, "seat", SEAT_MARGIN_M)
+    name_to_code = {u.name_zh: u.code for u in UNITS}
+    places = read_gazetteer_places()
+    for r in places:
+        towns = [t for t in r["town"].split(";") if t]
+        if len(towns) != 1:
+            continue
+        x, y = _to_metric_xy(float(r["lon"]), float(r["lat"]))
+        add(name_to_code[towns[0]], x, y, f"gazetteer {r['id']}", PLACE_MARGIN_M)
+
+    # riverfront: stations along the (merged) Xi River centre line
+    line = shapely.line_merge(centre_m)
+    zq = Point(*_to_metric_xy(*load_geonames_point(ZHAOQING_GEONAMEID)))
+    ziyun = Point((seat_m[NANAN].x + seat_m[JINDU].x) / 2, (seat_m[NANAN].y + seat_m[JINDU].y) / 2)
+    s_zq, s_ziyun, s_jindu = (line.project(p) for p in (zq, ziyun, seat_m[JINDU]))
+    south = bank_of[NANAN].buffer(-RIVERFRONT_INLAND_M)
+
+    def riverfront(code: str, s0: float, s1: float) -> None:
+        for s in np.arange(s0, s1 + 1.0, RIVERFRONT_STEP_M):
+            on = line.interpolate(float(s))
+            p = shapely.ops.nearest_points(south, on)[0]
+            add(code, p.x, p.y, f"riverfront {s / 1000:.1f} km", PLACE_MARGIN_M)
+
+    s_nanan = line.project(seat_m[NANAN])
+    riverfront(NANAN, min(s_nanan, s_zq) - 500.0, s_ziyun - 500.0)
+    riverfront(JINDU, s_ziyun + 500.0, s_jindu)
+    a, b = np.array(seat_m[NANAN].coords[0]), np.array(seat_m[XINQIAO].coords[0])
+    for t, code in ((0.25, NANAN), (0.5, NANAN)):
+        x, y = a + t * (b - a)
+        add(code, float(x), float(y), f"新兴江 {t:g}", PLACE_MARGIN_M)
+    return anchors
 
 
 # ----------------------------------------------------------------------------------------------
@@ -573,19 +839,55 @@ def build(out_dir: Path = OUT_DIR) -> dict[str, Any]:
     report["target_scale"] = k
     log(f"target scale factor k = {k:.4f}")
 
+    # documented neighbour pairs (towns_published.csv), as sorted code pairs
+    by_name = {u.name_zh: u.code for u in UNITS}
+    pairs: list[tuple[str, str]] = []
+    for name, nbrs in check_reference_csv():
+        for nb in nbrs:
+            base = nb.split("(")[0]
+            if base in by_name:
+                pair = tuple(sorted((by_name[name], by_name[base])))
+                if pair not in pairs:
+                    pairs.append(pair)  # type: ignore[arg-type]
+
+    side_of = {u.code: u.side for u in UNITS}
+    bank_of = {u.code: (north_m if u.side == "north" else south_m) for u in UNITS}
+    log("collecting anchors (seats, gazetteer places, riverfront, 新兴江) ...")
+    anchors = build_anchors(seat_m, bank_of, centre_m)
     towns_m: dict[str, BaseGeometry] = {}
     targets_km2: dict[str, float | None] = {}
+    report["anchors"] = []
     for side, units, region in (("north", north_units, north_m), ("south", south_units, south_m)):
-        xy = np.array([[seat_m[u.code].x, seat_m[u.code].y] for u in units])
+        codes = [u.code for u in units]
         tg = [u.area_published_km2 * k * 1e6 if u.area_published_km2 else None for u in units]
-        log(f"fitting power diagram on the {side} bank ({len(units)} seats) ...")
-        polys, info = fit_power_partition(region, xy, tg)
+        side_pairs = [p for p in pairs if side_of[p[0]] == side_of[p[1]] == side]
+        side_anchors = [a for a in anchors if a.code in codes]
+        log(f"fitting the multi-anchor power diagram on the {side} bank ({len(units)} towns, "
+            f"{len(side_anchors)} anchors) ...")
+        polys, info = fit_anchored_partition(region, side_anchors, codes, tg, side_pairs)
         report[f"fit_{side}"] = info
+        report["anchors"].extend(info["anchors"])
+        for line in info["log"]:
+            log(f"  {line}")
         log(f"  {info['rounds']} rounds, max relative area error "
-            f"{info['max_rel_area_error']:.2e}, min seat depth {info['min_seat_depth_m']:.0f} m")
+            f"{info['max_rel_area_error']:.2e}, {len(info['anchors'])} anchors")
         for u, p, t in zip(units, polys, tg, strict=True):
             towns_m[u.code] = p
             targets_km2[u.code] = t / 1e6 if t is not None else None
+
+    # one coverage: node all town borders together (both banks) and rebuild every town from
+    # the faces, so that shared borders carry identical vertices and snap identically on output
+    noded = shapely.union_all([g.boundary for g in towns_m.values()])
+    faces = list(shapely.polygonize(list(getattr(noded, "geoms", [noded]))).geoms)
+    parts: dict[str, list[BaseGeometry]] = {c: [] for c in towns_m}
+    tree_codes = list(towns_m)
+    for f in faces:
+        rp = f.representative_point()
+        for c in tree_codes:
+            if towns_m[c].contains(rp):
+                parts[c].append(f)
+                break
+    towns_m = {c: shapely.union_all(parts[c]) for c in tree_codes}
 
     # checks
     total = sum(p.area for p in towns_m.values())
@@ -596,24 +898,19 @@ def build(out_dir: Path = OUT_DIR) -> dict[str, Any]:
         if not towns_m[u.code].contains(seat_m[u.code]):
             raise RuntimeError(f"seat of {u.name_zh} outside its modelled polygon")
 
-    # neighbours
-    by_name = {u.name_zh: u.code for u in UNITS}
-    checked, shared = [], []
-    for name, nbrs in check_reference_csv():
-        for nb in nbrs:
-            base = nb.split("(")[0]
-            if base not in by_name:
-                continue
-            pair = tuple(sorted((by_name[name], by_name[base])))
-            if pair in checked:
-                continue
-            checked.append(pair)
-            border = towns_m[pair[0]].boundary.intersection(towns_m[pair[1]].boundary).length
-            shared.append((pair, border))
+    # neighbours, measured like tests/test_boundaries.py: on the written (6 dp) polygons
+    out_m = {
+        c: gpd.GeoSeries([shape(_round_geom(_to_wgs84(g)))], crs=WGS84).to_crs(METRIC).iloc[0]
+        for c, g in towns_m.items()
+    }
+    shared = [(pair, _shared_border(out_m[pair[0]], out_m[pair[1]])) for pair in pairs]
     report["neighbours"] = shared
     if shared:
         ok = sum(1 for _p, b in shared if b >= MIN_SHARED_BORDER_M)
         log(f"documented neighbour pairs sharing a border: {ok}/{len(shared)}")
+    # anchors inside their towns
+    report["anchors_inside"] = sum(
+        1 for a in report["anchors"] if out_m[a.code].contains(Point(a.x, a.y)))
 
     # features
     towns_feats = []

@@ -72,6 +72,8 @@ TOWNS: tuple[tuple[str, str, str, str], ...] = (
     ("441204115", "金利镇", "Jinli Town", "jinli"),
     ("441204116", "蚬岗镇", "Xiangang Town", "xiangang"),
 )
+#: GeoNames town points are approximate (新桥镇 and 活道镇 share a longitude): "near", not exact
+TOWN_SEAT_PRECISION = 2
 ZHAOQING_GEONAMEID = 1784853  # Zhaoqing city (端州, north bank), only for the river fallback
 
 COLUMNS = (
@@ -271,13 +273,14 @@ def build_rows(
             "id": f"town-{slug}", "name_zh": name, "aliases": ";".join(dict.fromkeys(aliases)),
             "name_pinyin": _pinyin(name), "name_en": en, "kind": "town", "admin_code": code,
             "town": name, "lon": _round(c["longitude"]), "lat": _round(c["latitude"]),
-            "precision": "1",
+            "precision": str(TOWN_SEAT_PRECISION),
             "method": f"geonames {c['geonameid']} ({c['name']}), town seat point",
             "source": f"{GEONAMES_SOURCE}, geonameid {c['geonameid']}",
-            "notes": "Precision 1 applies to the seat point itself; a project known only by its "
-                     "town is geocoded at this point with precision 3.",
+            "notes": "Precision 2 (near): GeoNames town points are approximate (新桥镇 and 活道镇 "
+                     "share a longitude), not surveyed government seats; a project known only by "
+                     "its town is geocoded at this point with precision 3.",
         })
-        pos[f"town-{slug}"] = (c["longitude"], c["latitude"], 1)
+        pos[f"town-{slug}"] = (c["longitude"], c["latitude"], TOWN_SEAT_PRECISION)
 
     if river is not None:
         r_lon, r_lat = nearest_on_line(d_lon, d_lat, river)

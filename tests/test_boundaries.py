@@ -97,10 +97,14 @@ def test_published_areas(towns: gpd.GeoDataFrame) -> None:
     pub = towns.dropna(subset=["area_published_km2"])
     assert len(pub) == 16
     assert pub["area_source_url"].str.startswith("http").all()
-    # modelled areas match the published ones times one common scale factor (1.0119)
+    # modelled areas match the published ones times one common scale factor (1.0119), so they
+    # are within +-2 % of the published ones (measured 1.19 %)
     ratio = pub["area_km2"] / pub["area_published_km2"]
     assert ratio.min() == pytest.approx(1.0119, abs=0.003)
     assert ratio.max() == pytest.approx(1.0119, abs=0.003)
+    assert ((ratio - 1.0).abs() <= 0.02).all()
+    tm = towns.dropna(subset=["area_target_km2"]).to_crs(METRIC)
+    assert ((tm.area / 1e6 / tm["area_target_km2"] - 1.0).abs() < 1e-3).all()  # measured 5e-5
     assert 100 < row.loc["小湘镇", "area_km2"] < 200
 
 
@@ -178,20 +182,56 @@ def test_geojson_files_rfc7946(name: str) -> None:
         assert all(tuple(f["properties"]) == TOWN_COLUMNS for f in data["features"])
 
 
-def test_documented_neighbours_mostly_share_a_border(towns) -> None:
+def _documented_pairs(names: set[str]) -> set[tuple[str, str]]:
     import csv
 
-    geom = dict(zip(towns["name_zh"], towns.to_crs(METRIC).geometry, strict=True))
     pairs = set()
     with open(REFERENCE_CSV, encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             for nb in row["neighbours"].split(";"):
                 base = nb.split("(")[0].strip()
-                if base in geom and base != row["name_zh"]:
+                if base in names and base != row["name_zh"]:
                     pairs.add(tuple(sorted((row["name_zh"], base))))
-    shared = [geom[a].boundary.intersection(geom[b].boundary).length >= 100 for a, b in pairs]
+    return pairs
+
+
+def test_documented_neighbours_share_a_border(towns) -> None:
+    geom = dict(zip(towns["name_zh"], towns.to_crs(METRIC).geometry, strict=True))
+    pairs = _documented_pairs(set(geom))
     assert len(pairs) == 27
-    assert sum(shared) / len(pairs) >= 0.8  # 23/27 at generation time
+    shared = {(a, b): geom[a].boundary.intersection(geom[b].boundary).length for a, b in pairs}
+    # 27/27 (25/27 with the seat-only model: 大湾镇-新桥镇 and 莲塘镇-金渡镇 did not touch); the
+    # fit asks for >= 1 km, the shortest is 莲塘镇-金渡镇 with 1.2 km
+    assert [p for p, length in shared.items() if length < 100] == []
+    assert min(shared.values()) > 1000
+
+
+def test_gazetteer_places_inside_their_town(towns) -> None:
+    """Every gazetteer place with a known town (precision <= 5, not district/river kinds) lies
+    inside that town's modelled polygon (inside one of them for ``a;b`` places)."""
+    from geo.gazetteer import load_gazetteer
+
+    geom = dict(zip(towns["name_zh"], towns.geometry, strict=True))
+    places = [p for p in load_gazetteer().places
+              if p.town and p.kind not in ("district", "river") and p.precision <= 5]
+    assert len(places) == 57  # incl. 金利站 (data/sources/routes.csv)
+    outside = [p.id for p in places
+               if not any(geom[t].contains(Point(p.lon, p.lat)) for t in p.town.split(";"))]
+    assert outside == []
+
+
+def test_city_core_is_nanan(towns) -> None:
+    """Issue 11: the city core along the 新兴江 and the riverfront opposite 端州 are 南岸街道, and
+    南岸 touches 金渡 along the river (紫云新城 joins them)."""
+    from geo.gazetteer import load_gazetteer
+
+    gaz = {p.id: p for p in load_gazetteer().places}
+    geom = dict(zip(towns["name_zh"], towns.geometry, strict=True))
+    for pid in ("xinxing-river", "city-centre", "gaoyao-port"):
+        p = gaz[pid]
+        assert geom["南岸街道"].contains(Point(p.lon, p.lat)), pid
+    gm = dict(zip(towns["name_zh"], towns.to_crs(METRIC).geometry, strict=True))
+    assert gm["南岸街道"].boundary.intersection(gm["金渡镇"].boundary).length > 500
 
 
 def test_pinyin_name() -> None:

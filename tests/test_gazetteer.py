@@ -56,7 +56,8 @@ def test_committed_gazetteer_is_valid_and_has_17_towns(gaz):
     towns = gaz.by_kind("town")
     assert len(towns) == 17
     assert {t.admin_code: t.name_zh for t in towns} == TOWN_CODES
-    assert all(t.precision == 1 and t.method.startswith("geonames") for t in towns)
+    # GeoNames town points are approximate (新桥 and 活道 share a longitude): precision 2 (near)
+    assert all(t.precision == 2 and t.method.startswith("geonames") for t in towns)
     assert len(gaz.by_kind("district")) == 1
     assert "river-xijiang" in {p.id for p in gaz.by_kind("river")}
     assert validate_file() == []
