@@ -28,7 +28,7 @@ lint:
 
 # geo/ is clean under mypy; layers/ is not yet (then: $(PY) -m mypy geo layers)
 typecheck:          ## static types of the library (config: [tool.mypy] in pyproject.toml)
-	$(PY) -m mypy geo
+	$(PY) -m mypy
 
 test: install-dev browser assets lint typecheck  ## the whole suite, as CI runs it
 	$(PY) -m pytest -q -n 2 --dist loadfile

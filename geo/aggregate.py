@@ -94,14 +94,16 @@ def town_summaries(projects: pd.DataFrame, group_of: Mapping[str, str],
     table = pd.DataFrame(0, index=pd.Index(towns, name="code"),
                          columns=["total", *group_cols], dtype=int)
     town_level = projects[placements(projects) == "town"]
+    counts: dict[tuple[str, str], int] = {}
     for category, codes in zip(town_level["category"], town_level["town_codes"], strict=True):
-        group = group_of.get(str(category))
+        group = group_of.get(str(category), "")
         for code in split_codes(codes):
-            if code not in table.index:
-                continue
-            table.loc[code, "total"] += 1
-            if group in table.columns:
-                table.loc[code, group] += 1
+            if code in table.index:
+                counts[(code, "total")] = counts.get((code, "total"), 0) + 1
+                if group in table.columns:
+                    counts[(code, group)] = counts.get((code, group), 0) + 1
+    for (code, column), n in counts.items():
+        table.at[code, column] = n
     return table
 
 
