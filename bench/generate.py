@@ -1,17 +1,23 @@
 """Synthetic registries for the benchmark (seeded, deterministic).
 
-`make_registry(n, path, seed)` writes a ``projects.csv`` with the columns of
-`geo.registry.FIELDS` and the real mix of the plan:
+`make_registry(n, path, seed, mix)` writes a ``projects.csv`` with the columns of
+`geo.registry.FIELDS`:
 
-* about 70 % points, 20 % lines of 2-40 km, 10 % areas (0.2-1.5 km radius);
+* a stated mix of drawn geometry kinds (`MIXES`): ``plan`` (default, 70 % points, 20 % lines,
+  10 % areas: what the plan's project kinds would give if every one were located) or ``real``
+  (what the built real registry draws: 93 % points, 5 % lines, 2 % areas, since most of its
+  lines and areas are geocoded to town points), or any ``point=..,line=..,area=..``;
 * texts, categories, statuses, sectors, plan references, evidence and quantities copied from a
   real record of the same geometry kind (``data/projects.csv``), so popups and payloads have
   realistic sizes, and the build's validator (evidence must occur in the plan) accepts them;
 * positions uniformly random inside ``data/boundaries/district.geojson`` (lines and areas
-  entirely inside, with 200 m to spare):
-  points: 60 % own ``lon``/``lat`` (precision 1), 35 % a town name in ``location_text``
-  (the geocoder places them at the seat: precision 3), 5 % ``高要区`` (district level, 4);
-  lines and areas: ``geometry_wkt`` (WGS84), ``coord_source = "synthetic benchmark"``.
+  entirely inside, with 200 m to spare), never stacked on town seats:
+  points: 95 % own ``lon``/``lat`` (precision 1), 5 % ``高要区`` (district level, not drawn);
+* realistic vertex counts: lines of 2-40 km with 50-400 vertices (a gently wandering route),
+  areas of 0.2-1.5 km radius with 60-300 vertices (a smooth irregular outline); they reach the
+  build as ``geometry_wkt`` (``coord_source = "synthetic benchmark"``). The build copies that
+  column into the output; `strip_wkt_copies` blanks the copy afterwards (as in the real data,
+  whose ``geometry_wkt`` is empty), so no variant ships a WKT duplicate of each geometry.
 
 Coordinates are WGS84 (EPSG:4326) rounded to 6 dp; shapes are made in UTM 49N (EPSG:32649).
 """
@@ -19,6 +25,7 @@ Coordinates are WGS84 (EPSG:4326) rounded to 6 dp; shapes are made in UTM 49N (E
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -35,6 +42,32 @@ TOWNS = REPO_ROOT / "data" / "boundaries" / "towns.geojson"
 REAL = REPO_ROOT / "data" / "projects.csv"
 SOURCE = "synthetic benchmark"
 MIX = {"point": 0.7, "line": 0.2, "area": 0.1}
+#: named mixes of drawn geometry kinds (fractions of the records)
+MIXES = {"plan": MIX, "real": {"point": 0.93, "line": 0.05, "area": 0.02}}
+LINE_VERTICES = (50, 400)
+AREA_VERTICES = (60, 300)
+POINT_DISTRICT_LEVEL = 0.05
+
+
+def parse_mix(spec: str | dict | None) -> dict[str, float]:
+    """A mix from a name in `MIXES`, ``point=0.8,line=0.15,area=0.05`` or a dict."""
+    if spec is None or spec == "":
+        return dict(MIX)
+    if isinstance(spec, dict):
+        mix = {k: float(spec.get(k, 0.0)) for k in MIX}
+    elif spec in MIXES:
+        mix = dict(MIXES[spec])
+    else:
+        mix = dict.fromkeys(MIX, 0.0)
+        for part in spec.split(","):
+            key, _, value = part.partition("=")
+            if key.strip() not in MIX:
+                raise ValueError(f"unknown geometry kind in mix: {part!r}")
+            mix[key.strip()] = float(value)
+    total = sum(mix.values())
+    if total <= 0 or any(v < 0 for v in mix.values()):
+        raise ValueError(f"bad mix: {spec!r}")
+    return {k: v / total for k, v in mix.items()}
 TEMPLATE_FIELDS = ("title_zh", "title_en", "description", "description_zh", "category",
                    "sector", "status", "status_zh", "status_as_of", "plan_ref", "evidence",
                    "berths", "berth_dwt", "capacity", "capacity_unit", "voltage_kv",
@@ -81,42 +114,47 @@ class _Space:
 
 
 def _line(space: _Space, rng: np.random.Generator) -> shapely.Geometry:
+    """A wandering route of 2-40 km with 50-400 vertices, entirely inside the district."""
     while True:
         x, y = space.points(rng, 1)[0]
         length = rng.uniform(2_000.0, 40_000.0)
-        steps = max(2, int(length / 1_000.0))
-        heading = rng.uniform(0, 2 * math.pi)
-        pts = [(x, y)]
-        for _ in range(steps):
-            heading += rng.normal(0, 0.25)
-            x += math.cos(heading) * length / steps
-            y += math.sin(heading) * length / steps
-            pts.append((x, y))
-        line = shapely.LineString(pts)
+        n = int(rng.integers(LINE_VERTICES[0], LINE_VERTICES[1] + 1))
+        step = length / (n - 1)
+        # heading drifts like a road: ~0.25 rad per km, scaled to the step
+        turns = rng.normal(0, 0.25 * math.sqrt(step / 1_000.0), n - 1)
+        heading = rng.uniform(0, 2 * math.pi) + np.cumsum(turns)
+        xs = x + np.concatenate([[0.0], np.cumsum(np.cos(heading) * step)])
+        ys = y + np.concatenate([[0.0], np.cumsum(np.sin(heading) * step)])
+        line = shapely.LineString(np.column_stack([xs, ys]))
         if line.is_simple and space.inner.contains(line):
             return line
 
 
 def _area(space: _Space, rng: np.random.Generator) -> shapely.Geometry:
+    """A smooth irregular outline of 0.2-1.5 km radius with 60-300 vertices."""
     while True:
         cx, cy = space.points(rng, 1)[0]
         radius = rng.uniform(200.0, 1_500.0)
-        k = int(rng.integers(12, 25))
-        angles = np.sort(rng.uniform(0, 2 * math.pi, k))
-        radii = radius * rng.uniform(0.6, 1.0, k)
+        k = int(rng.integers(AREA_VERTICES[0], AREA_VERTICES[1] + 1))
+        angles = np.linspace(0, 2 * math.pi, k, endpoint=False)
+        wobble = sum(rng.uniform(0.0, 0.12) * np.sin(h * angles + rng.uniform(0, 2 * math.pi))
+                     for h in (2, 3, 5, 7))
+        radii = radius * (0.8 + wobble + rng.uniform(-0.02, 0.02, k))
         poly = shapely.Polygon(np.column_stack([cx + radii * np.cos(angles),
                                                 cy + radii * np.sin(angles)]))
         if poly.is_valid and space.inner.contains(poly):
             return poly
 
 
-def make_records(n: int, seed: int = 14) -> list[dict[str, str]]:
+def make_records(n: int, seed: int = 14,
+                 mix: str | dict | None = None) -> list[dict[str, str]]:
     """`n` synthetic registry records (dicts of strings, columns `geo.registry.FIELDS`)."""
+    shares = parse_mix(mix)
     rng = np.random.default_rng(seed)
     space = _Space()
     templates = _templates()
     towns = list(gpd.read_file(TOWNS)["name_zh"])
-    kinds = rng.choice(list(MIX), size=n, p=list(MIX.values()))
+    kinds = rng.choice(list(shares), size=n, p=list(shares.values()))
     records = []
     for i, kind in enumerate(kinds):
         tpl = templates[kind][int(rng.integers(len(templates[kind])))]
@@ -127,14 +165,10 @@ def make_records(n: int, seed: int = 14) -> list[dict[str, str]]:
         rec["title_en"] = f"{tpl['title_en']} {i}"
         rec["geometry_kind"] = str(kind)
         if kind == "point":
-            u = rng.uniform()
-            if u < 0.60:
+            if rng.uniform() >= POINT_DISTRICT_LEVEL:
                 lon, lat = space.wgs(shapely.Point(space.points(rng, 1)[0])).coords[0]
                 rec.update(lon=f"{lon:.6f}", lat=f"{lat:.6f}", coord_source=SOURCE,
                            location_text=towns[int(rng.integers(len(towns)))])
-            elif u < 0.95:
-                town = towns[int(rng.integers(len(towns)))]
-                rec.update(location_text=town, towns=town)
             else:
                 rec["location_text"] = "高要区"
         else:
@@ -155,6 +189,25 @@ def write_registry(records: list[dict[str, str]], path: Path) -> Path:
     return path
 
 
-def make_registry(n: int, path: Path, seed: int = 14) -> Path:
+def make_registry(n: int, path: Path, seed: int = 14,
+                  mix: str | dict | None = None) -> Path:
     """Write a synthetic registry of `n` projects to `path` (see the module docstring)."""
-    return write_registry(make_records(n, seed), path)
+    return write_registry(make_records(n, seed, mix), path)
+
+
+def strip_wkt_copies(geojson: Path) -> int:
+    """Blank the ``geometry_wkt`` property the build copies from the registry into a built
+    GeoJSON (the geometry itself stays); return how many features had one. Rewrites the file
+    only when something changed."""
+    data = json.loads(geojson.read_text(encoding="utf-8"))
+    changed = 0
+    for feature in data.get("features", []):
+        props = feature.get("properties") or {}
+        if props.get("geometry_wkt"):
+            props["geometry_wkt"] = None
+            changed += 1
+    if changed:
+        tmp = geojson.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(geojson)
+    return changed
