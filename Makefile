@@ -3,7 +3,7 @@ PY ?= python3
 PIP ?= $(PY) -m pip
 PORT ?= 8501
 
-.PHONY: install install-dev browser assets run test test-fast lint data build bench
+.PHONY: install install-dev browser assets run test test-fast lint data build bench bench-e2e
 
 install:            ## runtime dependencies
 	$(PIP) install -q -r requirements.txt
@@ -40,3 +40,6 @@ build:              ## geocode the registry into data/projects.geojson and data/
 
 bench:              ## benchmark harness, writes bench/RESULTS.md
 	$(PY) -m bench.run
+
+bench-e2e: install-dev browser assets  ## end to end: real servers + Chromium, app vs explore/GeoJson baselines, writes bench/RESULTS-e2e.md
+	$(PY) -m bench.e2e --sizes real,2000,20000,100000 --pairs 3 --write

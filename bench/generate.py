@@ -14,10 +14,13 @@
   entirely inside, with 200 m to spare), never stacked on town seats:
   points: 95 % own ``lon``/``lat`` (precision 1), 5 % ``高要区`` (district level, not drawn);
 * realistic vertex counts: lines of 2-40 km with 50-400 vertices (a gently wandering route),
-  areas of 0.2-1.5 km radius with 60-300 vertices (a smooth irregular outline); they reach the
-  build as ``geometry_wkt`` (``coord_source = "synthetic benchmark"``). The build copies that
-  column into the output; `strip_wkt_copies` blanks the copy afterwards (as in the real data,
-  whose ``geometry_wkt`` is empty), so no variant ships a WKT duplicate of each geometry.
+  areas of 0.2-1.5 km radius with 60-300 vertices (a smooth irregular outline). The registry
+  caps ``geometry_wkt`` at 2 000 characters (about 90 vertices), so the registry gets an evenly
+  thinned copy of each shape (``coord_source = "synthetic benchmark"``: the validator, the
+  spatial join and the measurement run on it) and the full shapes go to a side file,
+  ``<registry>.dense.json``; after the build, `finish_built` puts the full shapes into the
+  built GeoJSON and blanks the ``geometry_wkt`` column the build copies into every feature (as
+  in the real data, whose ``geometry_wkt`` is empty), so no variant ships a WKT duplicate.
 
 Coordinates are WGS84 (EPSG:4326) rounded to 6 dp; shapes are made in UTM 49N (EPSG:32649).
 """
@@ -32,6 +35,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+import shapely.geometry
 from pyproj import Transformer
 
 from geo.codelists import REPO_ROOT
@@ -47,6 +51,7 @@ MIXES = {"plan": MIX, "real": {"point": 0.93, "line": 0.05, "area": 0.02}}
 LINE_VERTICES = (50, 400)
 AREA_VERTICES = (60, 300)
 POINT_DISTRICT_LEVEL = 0.05
+MAX_WKT = 1_990  # the registry's limit on a text field is 2 000 characters
 
 
 def parse_mix(spec: str | dict | None) -> dict[str, float]:
@@ -146,9 +151,26 @@ def _area(space: _Space, rng: np.random.Generator) -> shapely.Geometry:
             return poly
 
 
-def make_records(n: int, seed: int = 14,
-                 mix: str | dict | None = None) -> list[dict[str, str]]:
-    """`n` synthetic registry records (dicts of strings, columns `geo.registry.FIELDS`)."""
+def thinned(geom: shapely.Geometry, limit: int = MAX_WKT) -> shapely.Geometry:
+    """`geom` with every k-th vertex (ends kept, smallest k) so that its WKT fits `limit`."""
+    coords = shapely.get_coordinates(geom)
+    closed = geom.geom_type == "Polygon"
+    body = coords[:-1] if closed else coords
+    for k in range(1, len(body)):
+        keep = body[::k]
+        if not closed and not np.array_equal(keep[-1], body[-1]):
+            keep = np.vstack([keep, body[-1:]])
+        out = shapely.Polygon(keep) if closed else shapely.LineString(keep)
+        if len(out.wkt) <= limit and out.is_valid:
+            return out
+    raise ValueError("cannot thin the geometry below the WKT limit")
+
+
+def make_records(n: int, seed: int = 14, mix: str | dict | None = None,
+                 dense: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """`n` synthetic registry records (dicts of strings, columns `geo.registry.FIELDS`).
+    When `dense` is a dict, it receives ``{id: WKT}`` of the full lines and areas (the
+    records carry thinned copies, see the module docstring)."""
     shares = parse_mix(mix)
     rng = np.random.default_rng(seed)
     space = _Space()
@@ -172,8 +194,10 @@ def make_records(n: int, seed: int = 14,
             else:
                 rec["location_text"] = "高要区"
         else:
-            geom = _line(space, rng) if kind == "line" else _area(space, rng)
-            rec.update(geometry_wkt=space.wgs(geom).wkt, coord_source=SOURCE,
+            geom = space.wgs(_line(space, rng) if kind == "line" else _area(space, rng))
+            if dense is not None:
+                dense[rec["id"]] = geom.wkt
+            rec.update(geometry_wkt=thinned(geom).wkt, coord_source=SOURCE,
                        location_text=towns[int(rng.integers(len(towns)))])
         records.append(rec)
     return records
@@ -189,25 +213,40 @@ def write_registry(records: list[dict[str, str]], path: Path) -> Path:
     return path
 
 
+def dense_path(registry: Path) -> Path:
+    return registry.with_suffix(".dense.json")
+
+
 def make_registry(n: int, path: Path, seed: int = 14,
                   mix: str | dict | None = None) -> Path:
-    """Write a synthetic registry of `n` projects to `path` (see the module docstring)."""
-    return write_registry(make_records(n, seed, mix), path)
+    """Write a synthetic registry of `n` projects to `path` and the full lines and areas to
+    `dense_path(path)` (see the module docstring)."""
+    dense: dict[str, str] = {}
+    write_registry(make_records(n, seed, mix, dense), path)
+    dense_path(path).write_text(json.dumps(dense), encoding="utf-8")
+    return path
 
 
-def strip_wkt_copies(geojson: Path) -> int:
-    """Blank the ``geometry_wkt`` property the build copies from the registry into a built
-    GeoJSON (the geometry itself stays); return how many features had one. Rewrites the file
-    only when something changed."""
+def finish_built(geojson: Path, registry: Path | None = None) -> dict[str, int]:
+    """After `geo.build.build` of a synthetic registry: put the full lines and areas of
+    `dense_path(registry)` into the built `geojson` (by id) and blank the ``geometry_wkt``
+    copies; return the counts. Rewrites the file only when something changed."""
+    dense = {}
+    if registry is not None and dense_path(registry).is_file():
+        dense = json.loads(dense_path(registry).read_text(encoding="utf-8"))
     data = json.loads(geojson.read_text(encoding="utf-8"))
-    changed = 0
+    blanked = replaced = 0
     for feature in data.get("features", []):
         props = feature.get("properties") or {}
         if props.get("geometry_wkt"):
             props["geometry_wkt"] = None
-            changed += 1
-    if changed:
+            blanked += 1
+        wkt = dense.get(str(props.get("id")))
+        if wkt and feature.get("geometry"):
+            feature["geometry"] = shapely.geometry.mapping(shapely.from_wkt(wkt))
+            replaced += 1
+    if blanked or replaced:
         tmp = geojson.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         tmp.replace(geojson)
-    return changed
+    return {"wkt_copies_blanked": blanked, "dense_shapes": replaced}

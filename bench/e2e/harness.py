@@ -63,7 +63,7 @@ QUIET_S = 1.5  # a phase ends when the map has not changed and no byte came for 
 # --------------------------------------------------------------------------- data
 def prepare_size(spec: str, work: Path, seed: int) -> tuple[Path, dict[str, Any]]:
     """The data directory for a size spec, and facts about it."""
-    from bench.generate import make_registry, strip_wkt_copies
+    from bench.generate import finish_built, make_registry
     from geo.build import build
 
     if spec == "real":
@@ -78,10 +78,10 @@ def prepare_size(spec: str, work: Path, seed: int) -> tuple[Path, dict[str, Any]
     t0 = time.perf_counter()
     build(registry, d / "data" / "projects.geojson", d / "data" / "layers")
     build_s = time.perf_counter() - t0
-    stripped = strip_wkt_copies(d / "data" / "projects.geojson")
+    finished = finish_built(d / "data" / "projects.geojson", registry)
     os.symlink(ROOT / "data" / "boundaries", d / "data" / "boundaries")
     return d / "data", {"size": n, "mix": mix or "plan", "build_s": round(build_s, 2),
-                        "wkt_copies_blanked": stripped}
+                        **finished}
 
 
 def data_facts(data: Path) -> dict[str, Any]:
