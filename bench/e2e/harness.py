@@ -433,7 +433,9 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
         "",
         f"* date: {meta['date']}; machine: {meta['cores']} cores, {meta['memory']} RAM, "
         f"Python {meta['python']}, {meta['platform']}; Chromium: {meta.get('chromium', '?')}",
-        f"* command: `{meta['command']}` (wall time {meta['wall_s']:.0f} s)",
+        f"* command: `{meta['command']}` (wall time {meta['wall_s']:.0f} s); load average "
+        f"(1/5/15 min) at the start {meta.get('loadavg_start', '?')}, at the end "
+        f"{meta.get('loadavg_end', '?')}",
         "* variants: **app** = `streamlit_app.py` (map + table + statistics + exports page); "
         "**explore** = `st_folium(gdf.explore(popup=<the app's popup fields>))`; "
         "**geojson** = `st_folium` of one `folium.GeoJson` with a `GeoJsonPopup` of the same "
@@ -583,6 +585,31 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any) -> dic
     return out
 
 
+def write(out: Path | None, meta: dict[str, Any], results: list[dict[str, Any]]) -> None:
+    text = render_markdown(meta, results)
+    if out is None:
+        print(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    out.with_suffix(".json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=1, ensure_ascii=False,
+                   default=str), encoding="utf-8")
+    print(f"[e2e] wrote {out}", file=sys.stderr)
+
+
+def merge(paths: list[Path], out: Path | None) -> int:
+    """One report from several runs' JSON (e.g. the slow size measured separately)."""
+    runs = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    meta = dict(runs[0]["meta"])
+    meta["command"] = "` + `".join(r["meta"]["command"] for r in runs)
+    meta["wall_s"] = sum(r["meta"]["wall_s"] for r in runs)
+    meta["date"] = " / ".join(dict.fromkeys(r["meta"]["date"] for r in runs))
+    results = [res for r in runs for res in r["results"]]
+    write(out, meta, results)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -596,7 +623,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="write bench/RESULTS-e2e.md + .json")
     ap.add_argument("--out", type=Path, help="write the results here (.md and .json)")
     ap.add_argument("--workdir", type=Path, help="keep generated data and server logs here")
+    ap.add_argument("--from-json", type=Path, nargs="+", metavar="JSON",
+                    help="measure nothing: render the results of earlier runs (their sizes "
+                         "in order, commands joined) into one report")
     ns = ap.parse_args(argv)
+    if ns.from_json:
+        return merge(ns.from_json, ns.out or (DEFAULT_OUT if ns.write else None))
     ns.variants = [v.strip() for v in ns.variants.split(",") if v.strip()]
     unknown = set(ns.variants) - set(VARIANTS)
     if unknown:
@@ -645,15 +677,5 @@ def main(argv: list[str] | None = None) -> int:
     meta["wall_s"] = time.perf_counter() - started
     with contextlib.suppress(OSError):
         meta["loadavg_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    text = render_markdown(meta, results)
-    out = ns.out or (DEFAULT_OUT if ns.write else None)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        out.with_suffix(".json").write_text(
-            json.dumps({"meta": meta, "results": results}, indent=1, ensure_ascii=False,
-                       default=str), encoding="utf-8")
-        print(f"[e2e] wrote {out}", file=sys.stderr)
-    else:
-        print(text)
+    write(ns.out or (DEFAULT_OUT if ns.write else None), meta, results)
     return 0 if all("error" not in r for r in results) else 1
