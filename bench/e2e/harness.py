@@ -243,11 +243,38 @@ _STATE = """() => {
             exceptions: Array.from(document.querySelectorAll('[data-testid="stException"]'))
                 .map((e) => e.innerText.slice(0, 300))};
 }"""
-_DOM = """() => ({
-    paths: document.querySelectorAll('.leaflet-overlay-pane path').length,
-    canvases: document.querySelectorAll('.leaflet-overlay-pane canvas').length,
-    markers: document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon').length,
-})"""
+_DOM = """() => {
+    const out = {
+        paths: document.querySelectorAll('.leaflet-overlay-pane path').length,
+        canvases: document.querySelectorAll('.leaflet-overlay-pane canvas').length,
+        markers: document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon').length,
+    };
+    // distinct projects drawn: ids of the project layers on the live maps of this frame,
+    // clustered ones included (a cluster stands for its child markers)
+    const pid = (l) => {
+        const p = l && l.feature && l.feature.properties;
+        return p ? (p.pid !== undefined ? p.pid : p.id) : undefined;
+    };
+    const idOf = (l) => {
+        let id = pid(l);
+        for (const k in (l._eventParents || {})) {
+            if (id === undefined) { id = pid(l._eventParents[k]); }
+        }
+        return id;
+    };
+    const ids = new Set();
+    (window.__gyMaps || []).filter((m) => m._container && document.contains(m._container))
+        .forEach((m) => m.eachLayer((l) => {
+            if (typeof l.getAllChildMarkers === "function") {
+                l.getAllChildMarkers().forEach((c) => {
+                    const id = idOf(c); if (id !== undefined) { ids.add(id); } });
+            } else if (typeof l.getLayers !== "function") {
+                const id = idOf(l); if (id !== undefined) { ids.add(id); }
+            }
+        }));
+    out.projects = ids.size;
+    return out;
+}"""
 
 
 class Visit:
@@ -274,7 +301,7 @@ class Visit:
             return {"maps": 0, "map": None, "errors": [], "exceptions": [], "now": 0}
 
     def dom(self) -> dict[str, int]:
-        out = {"paths": 0, "canvases": 0, "markers": 0}
+        out = {"paths": 0, "canvases": 0, "markers": 0, "projects": 0}
         for frame in self.page.frames:
             try:
                 got = frame.evaluate(_DOM)
@@ -388,8 +415,8 @@ def summarize(samples: list[dict[str, Any]]) -> dict[str, Any]:
         res: dict[str, Any] = {"n": len(rows), "ok": len(ok),
                                "errors": [r["error"] for r in rows if "error" in r]}
         for key in ("first_s", "redraw_s", "settled_s", "http_b", "ws_b", "ws_frames",
-                    "requests", "cached", "features", "clusters", "represented", "paths",
-                    "canvases", "markers"):
+                    "requests", "cached", "features", "clusters", "represented", "projects",
+                    "paths", "canvases", "markers"):
             vals = [r[key] for r in (ok or rows) if isinstance(r.get(key), (int, float))]
             if vals:
                 res[key] = {"median": statistics.median(vals), "min": min(vals),
@@ -468,8 +495,9 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
             lines += [f"**Failed:** {s['error']}", ""]
             continue
         lines += ["| variant | phase | ok | HTTP MB | websocket MB | total MB | drawn (s) "
-                  "| features + clusters drawn (= projects shown) | SVG paths / canvases / icons |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| projects drawn | layers + clusters drawn (= parts shown) "
+                  "| SVG paths / canvases / icons |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for v, res in s["variants"].items():
             summ = res["summary"]
             for phase in ("cold", "change", "warm"):
@@ -481,7 +509,7 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
                 tot = None if http is None or ws is None else http + ws
                 lines.append(
                     f"| {v} | {phase} | {r['ok']}/{r['n']} | {_mb(http)} | {_mb(ws)} | "
-                    f"{_mb(tot)} | {_med(r, key)} | "
+                    f"{_mb(tot)} | {_med(r, key)} | {_med(r, 'projects', fmt='{:.0f}')} | "
                     f"{_med(r, 'features', fmt='{:.0f}')} + {_med(r, 'clusters', fmt='{:.0f}')}"
                     f" (= {_med(r, 'represented', fmt='{:.0f}')})"
                     f" | {_med(r, 'paths', fmt='{:.0f}')} / {_med(r, 'canvases', fmt='{:.0f}')}"

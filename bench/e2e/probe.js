@@ -45,6 +45,7 @@
       const rec = {created: T(), features: 0, clusters: 0, represented: 0, first: 0,
                    changed: 0, painted: 0, alive: true, frame: location.pathname};
       G().maps.push(rec);
+      (window.__gyMaps = window.__gyMaps || []).push(this);
       let pending = false;
       const paint = () => {
         if (pending) { return; }
