@@ -71,6 +71,9 @@ def prepare_size(spec: str, work: Path, seed: int) -> tuple[Path, dict[str, Any]
     n_text, _, mix = spec.partition("@")
     n = int(n_text)
     d = work / f"size-{spec.replace('=', '').replace(',', '-').replace('@', '-')}"
+    done = d / "info.json"
+    if done.is_file() and json.loads(done.read_text()).get("seed") == seed:
+        return d / "data", json.loads(done.read_text())  # built earlier in this --workdir
     if d.exists():
         shutil.rmtree(d)
     (d / "data").mkdir(parents=True)
@@ -80,8 +83,10 @@ def prepare_size(spec: str, work: Path, seed: int) -> tuple[Path, dict[str, Any]
     build_s = time.perf_counter() - t0
     finished = finish_built(d / "data" / "projects.geojson", registry)
     os.symlink(ROOT / "data" / "boundaries", d / "data" / "boundaries")
-    return d / "data", {"size": n, "mix": mix or "plan", "build_s": round(build_s, 2),
-                        **finished}
+    info = {"size": n, "mix": mix or "plan", "build_s": round(build_s, 2), "seed": seed,
+            **finished}
+    done.write_text(json.dumps(info), encoding="utf-8")
+    return d / "data", info
 
 
 def data_facts(data: Path) -> dict[str, Any]:
@@ -363,9 +368,10 @@ class Visit:
         self.traffic.phase = "change"
         sidebar = self.page.locator('[data-testid="stSidebar"]')
         box = sidebar.locator('[data-testid="stMultiSelect"]').first
-        box.click()
+        wait_ms = self.timeout_s * 1000
+        box.click(timeout=wait_ms)
         self.page.keyboard.type(option.split(" (")[0])
-        self.page.get_by_role("option").filter(has_text=option).first.click()
+        self.page.get_by_role("option").filter(has_text=option).first.click(timeout=wait_ms)
         t_input = float(self.state()["input"])
         prev = (before.get("maps"), before.get("features"), before.get("clusters"))
 
@@ -392,13 +398,28 @@ def option_label(variant: str, category: str, n: int) -> str:
     return f"{codelists.categories['label_zh'].get(category, category)} ("
 
 
+def _failed(exc: Exception) -> dict[str, Any]:
+    return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"}
+
+
 def one_visit(browser: Any, server: Server, option: str, timeout_s: float) -> dict[str, Any]:
+    """Cold visit, filter change, warm visit; a phase that raises is recorded as failed."""
     v = Visit(browser, server, timeout_s)
+    out: dict[str, Any] = {}
     try:
-        out: dict[str, Any] = {"cold": v.open("cold")}
+        try:
+            out["cold"] = v.open("cold")
+        except Exception as exc:  # the page did not even load: a failure, not a crash
+            out["cold"] = _failed(exc)
         if "error" not in out["cold"]:
-            out["change"] = v.pick_category(option, out["cold"])
-        out["warm"] = v.open("warm")
+            try:
+                out["change"] = v.pick_category(option, out["cold"])
+            except Exception as exc:  # e.g. the page too busy to take the click
+                out["change"] = _failed(exc)
+        try:
+            out["warm"] = v.open("warm")
+        except Exception as exc:
+            out["warm"] = _failed(exc)
         out["external_requests"] = len(v.traffic.external)
     finally:
         v.close()
@@ -489,7 +510,8 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
                   f"Located {f['located']}; drawn geometry {f['geometry']}; "
                   f"projects.geojson {f['geojson_bytes'] / 1e6:.2f} MB; filter change: "
                   f"category `{f['category']}` ({f['category_n']} located)."
-                  + (f" Build {s['info']['build_s']} s." if "build_s" in s["info"] else ""),
+                  + (f" Build {s['info']['build_s']} s." if "build_s" in s["info"] else "")
+                  + f" Rounds: {s.get('rounds_done', '?')}.",
                   ""]
         if s.get("error"):
             lines += [f"**Failed:** {s['error']}", ""]
@@ -544,6 +566,12 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
             for phase in ("cold", "change", "warm"):
                 for e in dict.fromkeys(res["summary"][phase]["errors"]):
                     notes.append(f"{v} {phase} FAILED: {e}")
+            big = (res["samples"][0].get("cold") or {}).get("largest_http") if res["samples"] \
+                else None
+            if big:
+                notes.append(f"{v} cold, largest HTTP responses (kB): " + ", ".join(
+                    f"`{u.rsplit('/', 1)[-1] or '/'}` {b / 1e3:.0f}" for u, b in
+                    list(big.items())[:5]))
             ext = sum(x.get("external_requests", 0) for x in res["samples"])
             if ext:
                 notes.append(f"{v}: {ext} requests to other hosts than 127.0.0.1 attempted")
@@ -568,7 +596,8 @@ def machine() -> dict[str, Any]:
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
-def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any) -> dict[str, Any]:
+def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
+             checkpoint: Any = None) -> dict[str, Any]:
     data, info = prepare_size(spec, work, ns.seed)
     facts = data_facts(data)
     out: dict[str, Any] = {"spec": spec, "info": info, "facts": facts, "variants": {}}
@@ -602,9 +631,12 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any) -> dic
                       + " ".join(res[p]["error"][:120] for p in ("cold", "change", "warm")
                                  if "error" in res.get(p, {})),
                       file=sys.stderr, flush=True)
-        for v in ns.variants:
-            out["variants"][v] = {"server_first_visit": first[v], "samples": samples[v],
-                                  "summary": summarize(samples[v])}
+            for v in ns.variants:
+                out["variants"][v] = {"server_first_visit": first[v], "samples": samples[v],
+                                      "summary": summarize(samples[v])}
+            if checkpoint is not None:  # a run cut short still leaves its finished rounds
+                out["rounds_done"] = i + 1
+                checkpoint(out)
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {str(exc)[:400]}"
     finally:
@@ -683,7 +715,16 @@ def main(argv: list[str] | None = None) -> int:
                                           text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         meta["chromium"] = "?"
-    results = []
+    results: list[dict[str, Any]] = []
+    out_path = ns.out or (DEFAULT_OUT if ns.write else None)
+
+    def checkpoint(partial: dict[str, Any]) -> None:
+        if out_path is not None:
+            meta["command"] = "python -m bench.e2e " + " ".join(
+                argv if argv is not None else sys.argv[1:])
+            meta["wall_s"] = time.perf_counter() - started
+            write(out_path, meta, [*results, partial])
+
     from playwright.sync_api import sync_playwright
 
     try:
@@ -692,7 +733,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 for spec in specs:
                     print(f"[e2e] size {spec} ...", file=sys.stderr, flush=True)
-                    results.append(run_size(spec, work, ns, browser))
+                    results.append(run_size(spec, work, ns, browser, checkpoint))
                     print(f"[e2e] size {spec} done ({time.perf_counter() - started:.0f} s)",
                           file=sys.stderr, flush=True)
             finally:
@@ -705,5 +746,5 @@ def main(argv: list[str] | None = None) -> int:
     meta["wall_s"] = time.perf_counter() - started
     with contextlib.suppress(OSError):
         meta["loadavg_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    write(ns.out or (DEFAULT_OUT if ns.write else None), meta, results)
+    write(out_path, meta, results)
     return 0 if all("error" not in r for r in results) else 1
