@@ -3,7 +3,7 @@ PY ?= python3
 PIP ?= $(PY) -m pip
 PORT ?= 8501
 
-.PHONY: install install-dev browser assets run test test-fast lint typecheck data build bench bench-tracking
+.PHONY: install install-dev browser assets run test test-fast lint typecheck data build bench bench-tracking bench-e2e
 
 install:            ## runtime dependencies
 	$(PIP) install -q -r requirements.txt
@@ -47,3 +47,6 @@ bench:              ## benchmark harness, writes bench/RESULTS.md
 
 bench-tracking:     ## progress tracking: 200 000 events / 20 000 projects on SQLite and PostgreSQL -> bench/RESULTS.md
 	$(PY) -m bench.tracking
+
+bench-e2e: install-dev browser assets  ## end to end: real servers + Chromium, app vs explore/GeoJson baselines, writes bench/RESULTS-e2e.md
+	$(PY) -m bench.e2e --sizes real,2000,20000,100000 --pairs 3 --write
