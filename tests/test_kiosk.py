@@ -487,10 +487,11 @@ def test_plain_location_phrases(codelists):
     row = pd.Series({"precision": 5, "town_codes": f"{T1};{JINLI}"})
     assert plain_location(row, labels, tr) == "位置:南岸街道、金利镇(示意走向,不是实际线位)"
     lines = card_lines(pd.Series({"precision": 3, "town_codes": JINLI, "category": "port",
-                                  "status": "implementation", "status_as_of": None,
+                                  "status": "implementation", "status_as_of": "2021-12",
                                   "description_zh": None, "plan_ref": "None"}),
                        codelists, labels, tr)
-    assert lines == ["类别:交通·港口码头", "进展:建设", "位置:金利镇(镇级,规划未给具体地点)"]
+    assert lines == ["类别:交通·港口码头", "进展:建设(截至2021年12月)",
+                     "位置:金利镇(镇级,规划未给具体地点)"]
 
 
 def test_kiosk_css_group_colours_follow_the_codelist():

@@ -105,7 +105,7 @@ def card_lines(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n) -
     if status in labels.statuses.index:
         text = tr("kiosk.progress", status=labels.statuses[status])
         if not _blank(row.get("status_as_of")):
-            text += tr("kiosk.as_of", date=str(row["status_as_of"]))
+            text += tr("kiosk.as_of", date=plain_date(str(row["status_as_of"]), lang))
         lines.append(text)
     lines.append(plain_location(row, labels, tr))
     desc = row.get("description_zh" if lang == "zh" else "description")
@@ -114,6 +114,14 @@ def card_lines(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n) -
     if not _blank(row.get("plan_ref")):
         lines.append(tr("kiosk.source", ref=str(row["plan_ref"])))
     return lines
+
+
+def plain_date(value: str, lang: str) -> str:
+    """``2021-12`` -> ``2021年12月`` in Chinese (other forms as they are)."""
+    parts = value.strip().split("-")
+    if lang == "zh" and len(parts) >= 2 and all(p.isdigit() for p in parts[:2]):
+        return f"{int(parts[0])}年{int(parts[1])}月"
+    return value.strip()
 
 
 def title_of(row: pd.Series, lang: str) -> str:
@@ -193,7 +201,7 @@ def on_kiosk_map_click() -> None:
 
 # --------------------------------------------------------------------------- panel parts
 def header(tr: I18n) -> None:
-    title, lang, home = st.columns([6, 2, 3], vertical_alignment="center")
+    title, lang, home = st.columns([5, 2, 3], vertical_alignment="center")
     title.markdown(f"### {tr('kiosk.title')}")
     lang.button("English" if tr.lang == "zh" else "中文", key="k_lang", on_click=_toggle_lang,
                 width="stretch")
@@ -228,7 +236,7 @@ def town_grid(labels: Labels, tr: I18n) -> None:
         cols = st.columns(per_row)
         for col, (code, name) in zip(cols, entries[start:start + per_row], strict=False):
             col.button(name, key=f"k_town_{code or 'all'}", on_click=_open_town, args=(code,),
-                       width="stretch", type="primary" if not code else "secondary")
+                       width="stretch")
 
 
 def project_card(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n) -> None:
