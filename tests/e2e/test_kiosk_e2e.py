@@ -143,3 +143,23 @@ def test_kiosk_tap_town_project_and_home(touch):
     assert page.locator(".st-key-k_card").count() == 0
     assert page.locator("[class*='st-key-k_p_']").count() == 0
     assert touch.external == [] and touch.errors == []
+
+
+def test_kiosk_tap_on_map_project_opens_its_card(browser, server):
+    t = Touch(browser, server, SCREENS["landscape"])
+    try:
+        t.open(f"?mode=kiosk&view={JINLI}")  # zoomed on 金利镇: its markers stand apart
+        page = t.page
+        frame_box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+        xy = t.map_frame().locator("path.gy-p, .gy-p").evaluate_all(
+            """els => els.map(e => e.getBoundingClientRect())
+                .filter(r => r.width > 4 && r.width < 60 && r.top > 150 && r.left > 120)
+                .map(r => [r.left + r.width / 2, r.top + r.height / 2])""")
+        assert xy, "no project marker on the map"
+        page.touchscreen.tap(frame_box["x"] + xy[0][0], frame_box["y"] + xy[0][1])
+        card = page.locator(".st-key-k_card")
+        card.wait_for(timeout=20_000)
+        assert "位置:" in card.inner_text()
+        assert t.external == [] and t.errors == []
+    finally:
+        t.close()
