@@ -201,7 +201,7 @@ def on_kiosk_map_click() -> None:
 
 # --------------------------------------------------------------------------- panel parts
 def header(tr: I18n) -> None:
-    title, lang, home = st.columns([5, 2, 3], vertical_alignment="center")
+    title, lang, home = st.columns([6, 2, 3], vertical_alignment="center")
     title.markdown(f"### {tr('kiosk.title')}")
     lang.button("English" if tr.lang == "zh" else "中文", key="k_lang", on_click=_toggle_lang,
                 width="stretch")

@@ -57,10 +57,10 @@ class Touch:
             box = el.bounding_box()
             if box and (box["width"] < MIN_PX or box["height"] < MIN_PX):
                 out.append((el.inner_text()[:20], box["width"], box["height"]))
-        for el in self.map_frame().locator(".leaflet-control-zoom a").all():
+        for el in self.map_frame().locator(".leaflet-control-zoom a, #gy-legend summary").all():
             box = el.bounding_box()
             if box and (box["width"] < MIN_PX or box["height"] < MIN_PX):
-                out.append(("zoom", box["width"], box["height"]))
+                out.append(("map control", box["width"], box["height"]))
         return out
 
     def tap(self, selector: str) -> None:
