@@ -240,12 +240,19 @@ def town_grid(labels: Labels, tr: I18n) -> None:
 
 
 def project_card(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n) -> None:
-    with st.container(key="k_card", border=True):
-        st.markdown(f"#### {md_text(title_of(row, tr.lang))}")
-        for line in card_lines(row, codelists, labels, tr):
-            st.markdown(md_text(line))
+    """The project's card, as a dialog over the page: wherever the visitor has scrolled the
+    list to, the card is in front of them; closing it (✕ or a tap outside) forgets it."""
+
+    @st.dialog(tr("kiosk.card"), width="large", on_dismiss=_close_project)
+    def card() -> None:
+        with st.container(key="k_card", border=True):
+            st.markdown(f"#### {md_text(title_of(row, tr.lang))}")
+            for line in card_lines(row, codelists, labels, tr):
+                st.markdown(md_text(line))
         st.button(f"✕ {tr('kiosk.close')}", key="k_close", on_click=_close_project,
                   width="stretch")
+
+    card()
 
 
 def project_list(shown: gpd.GeoDataFrame, heading: str, codelists: Codelists, labels: Labels,

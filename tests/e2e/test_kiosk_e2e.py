@@ -133,10 +133,11 @@ def test_kiosk_tap_town_project_and_home(touch):
     touch.tap("[class*='st-key-k_p_'] button")
     card = page.locator(".st-key-k_card")
     card.wait_for(timeout=20_000)
+    page.wait_for_timeout(400)  # the dialog's fade-in (the e2e server's idle reset is 4 s)
+    page.screenshot(path=str(ARTIFACTS / f"e2e-kiosk-card-{touch.name}.png"))
     text = card.inner_text()
     assert "位置:" in text and "None" not in text and "441204" not in text
     assert touch.small_targets() == []
-    page.screenshot(path=str(ARTIFACTS / f"e2e-kiosk-card-{touch.name}.png"))
     touch.tap(".st-key-k_home button")
     page.locator(".st-key-k_town_all button").wait_for(timeout=20_000)
     page.wait_for_function("() => !window.location.search.includes('view=')", timeout=20_000)
