@@ -15,19 +15,25 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import filtering
+from geo.aggregate import placements, town_summaries
 from geo.codelists import Codelists, read_codelist
 from geo.i18n import I18n
-from layers.base import town_highlight
-from layers.basemaps import get_basemap
+from layers.base import simplify_for_display, town_highlight
+from layers.basemaps import Basemap, get_basemap
+from layers.display import for_display
 from layers.elements import HtmlOverlay
+from layers.labels import label_size_px, place_labels
 from layers.map import build_map
 from layers.projects import project_layers
+from layers.town_summary import CSS as TOWN_SUMMARY_CSS
+from layers.town_summary import chip_count, town_summary_layer, zoom_labels
 from ui import data
 from ui.config import ROOT
 from ui.kiosk import apply_css, kiosk_idle_timer
@@ -271,21 +277,52 @@ def project_list(shown: gpd.GeoDataFrame, heading: str, codelists: Codelists, la
 
 
 # --------------------------------------------------------------------------- the page
-def kiosk_map(loaded: data.MapData, filtered: gpd.GeoDataFrame, codelists: Codelists, tr: I18n,
-              basemap_key: str, town: str, legend_categories: list[str]) -> None:
+def town_summary_group(loaded: data.MapData, filtered: gpd.GeoDataFrame,
+                       codelists: Codelists, labels: Labels, tr: I18n, basemap: Basemap,
+                       town: str, zoom: float | None) -> folium.FeatureGroup | None:
+    """The towns shaded by their town-level projects, with name and count chips by group
+    (`layers.town_summary`, `geo.aggregate`): a project known only to its town is counted
+    there, never drawn as a dot at the town seat."""
+    if loaded.towns is None or not len(loaded.towns):
+        return None
+    groups = groups_table().rename(columns={f"label_{tr.lang}": "label"})
+    group_of = {str(c): str(g) for c, g in codelists.categories["group"].items()}
+    codes = [str(c) for c in loaded.towns["code"]]
+    summary = town_summaries(filtered, group_of, codes, list(groups.index))
+    shown = for_display(simplify_for_display(loaded.towns), basemap)
+    names = {c: labels.towns.get(c, c) for c in codes}
+    sizes = {c: label_size_px(names[c], chip_count(summary, c, groups), font_px=18.0,
+                              total_px=30.0) for c in codes}
+    spots = place_labels(shown, sizes, zoom if zoom is not None else 10.0,
+                         priority=summary["total"].to_dict())
+    return town_summary_layer(shown, summary, spots, names, groups, tr("kiosk.town_tip"),
+                              tr("kiosk.towns"), highlight=town or None)
+
+
+def kiosk_map(loaded: data.MapData, filtered: gpd.GeoDataFrame, codelists: Codelists,
+              labels: Labels, tr: I18n, basemap_key: str, town: str,
+              legend_categories: list[str]) -> None:
     basemap = get_basemap(basemap_key)
     if not basemap.offline:  # never a tile request from a kiosk
         basemap = get_basemap("none")
     base = build_map(loaded.district, loaded.towns, loaded.river, codelists, tr, basemap,
                      legend_categories=legend_categories)
-    HtmlOverlay(f'<div id="{MAP_CSS_ID}" hidden></div>', map_css(), MAP_CSS_ID).add_to(base)
-    layers = project_layers(filtered, codelists, tr, basemap,
-                            features=data.features_for(tr.lang, basemap.key))
+    HtmlOverlay(f'<div id="{MAP_CSS_ID}" hidden></div>', map_css() + TOWN_SUMMARY_CSS,
+                MAP_CSS_ID).add_to(base)
+    zoom_labels(base)
     frame = loaded.district if loaded.district is not None else loaded.towns
     if town and loaded.towns is not None:
-        layers.append(town_highlight(loaded.towns, town, basemap))
         frame = loaded.towns[loaded.towns["code"] == town]
     center, zoom = view_of(frame, basemap)
+    layers = []
+    summary = town_summary_group(loaded, filtered, codelists, labels, tr, basemap, town, zoom)
+    if summary is not None:
+        layers.append(summary)
+        filtered = filtered[placements(filtered) != "town"]  # counted in their towns
+    layers += project_layers(filtered, codelists, tr, basemap,
+                             features=data.features_for(tr.lang, basemap.key))
+    if town and loaded.towns is not None:
+        layers.append(town_highlight(loaded.towns, town, basemap))
     st_folium(base, key=MAP_KEY, height=760, use_container_width=True,
               returned_objects=["last_active_drawing", "last_object_clicked"],
               feature_group_to_add=layers, center=center, zoom=zoom,
@@ -318,7 +355,8 @@ def kiosk_page(loaded: data.MapData, codelists: Codelists, table: dict, basemap_
     cat_options = category_options(filtering.counts(projects, "category"), codelists)
     left, right = st.columns([65, 35], gap="small")
     with left, st.container(key="k_mapbox"):
-        kiosk_map(loaded, filtered, codelists, tr, basemap_key, town, list(cat_options))
+        kiosk_map(loaded, filtered, codelists, labels, tr, basemap_key, town,
+                  list(cat_options))
     with right, st.container(key="k_panel"):
         header(tr)
         group_buttons(codelists, tr)
