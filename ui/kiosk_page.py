@@ -34,10 +34,10 @@ from layers.map import build_map
 from layers.projects import project_layers
 from layers.town_summary import CSS as TOWN_SUMMARY_CSS
 from layers.town_summary import chip_count, town_summary_layer, zoom_labels
+from layers.viewport import bounds_of, center_of, zoom_for_bounds
 from ui import data
 from ui.config import ROOT
 from ui.kiosk import apply_css, kiosk_idle_timer
-from ui.map_view import view_of
 from ui.sidebar import category_options
 from ui.state import W, current_state, sync_query_params
 from ui.text import Labels, md_text
@@ -277,6 +277,19 @@ def project_list(shown: gpd.GeoDataFrame, heading: str, codelists: Codelists, la
 
 
 # --------------------------------------------------------------------------- the page
+#: the smallest map the kiosk shows (portrait: 1080 px wide, 55vh of 1920 high), for the fit
+KIOSK_MAP_PX = (1000, 1000)
+
+
+def kiosk_view(frame: gpd.GeoDataFrame | None,
+               basemap: Basemap) -> tuple[list[float] | None, float | None]:
+    """(centre, zoom) that fit `frame` in the kiosk's map in both orientations."""
+    if frame is None or not len(frame):
+        return None, None
+    bounds = bounds_of(for_display(frame, basemap))
+    return list(center_of(bounds)), zoom_for_bounds(bounds, *KIOSK_MAP_PX, padding_px=30)
+
+
 def town_summary_group(loaded: data.MapData, filtered: gpd.GeoDataFrame,
                        codelists: Codelists, labels: Labels, tr: I18n, basemap: Basemap,
                        town: str, zoom: float | None) -> folium.FeatureGroup | None:
@@ -313,7 +326,7 @@ def kiosk_map(loaded: data.MapData, filtered: gpd.GeoDataFrame, codelists: Codel
     frame = loaded.district if loaded.district is not None else loaded.towns
     if town and loaded.towns is not None:
         frame = loaded.towns[loaded.towns["code"] == town]
-    center, zoom = view_of(frame, basemap)
+    center, zoom = kiosk_view(frame, basemap)
     layers = []
     summary = town_summary_group(loaded, filtered, codelists, labels, tr, basemap, town, zoom)
     if summary is not None:
