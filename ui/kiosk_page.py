@@ -84,7 +84,7 @@ def plain_location(row: pd.Series, labels: Labels, tr: I18n) -> str:
 
     A local helper until ``geo/plain.py`` (the table's location phrases) is on main."""
     try:
-        prec = int(row.get("precision"))
+        prec = int(str(row.get("precision")).split(".")[0])
     except (TypeError, ValueError):
         prec = 9
     if prec not in (1, 2, 3, 4, 5, 9):
@@ -307,7 +307,7 @@ def town_summary_group(loaded: data.MapData, filtered: gpd.GeoDataFrame,
     sizes = {c: label_size_px(names[c], chip_count(summary, c, groups), font_px=18.0,
                               total_px=30.0) for c in codes}
     spots = place_labels(shown, sizes, zoom if zoom is not None else 10.0,
-                         priority=summary["total"].to_dict())
+                         priority={str(c): float(n) for c, n in summary["total"].items()})
     return town_summary_layer(shown, summary, spots, names, groups, tr("kiosk.town_tip"),
                               tr("kiosk.towns"), highlight=town or None)
 
