@@ -13,6 +13,7 @@ from layers.basemaps import Basemap, available_basemaps, get_basemap
 from ui import data
 from ui.config import api_keys_checked
 from ui.kiosk import apply_css, kiosk_idle_timer
+from ui.kiosk_page import kiosk_page
 from ui.map_view import map_view
 from ui.sidebar import category_options, filters_sidebar
 from ui.state import W, current_state, early_kiosk, init_state, sync_query_params, valid_values
@@ -89,6 +90,9 @@ def map_page() -> None:
     bmaps = offered_basemaps(keys)
     state = init_state(valid_values(projects, towns, codelists, [b.key for b in bmaps]))
     kiosk = state.mode == "kiosk"
+    if kiosk:  # a touch page of its own (ui/kiosk_page.py)
+        kiosk_page(loaded, codelists, table, state.basemap)
+        return
     tr = I18n(table, state.lang)
     apply_css(kiosk)
     labels = Labels.of(towns, codelists, tr.lang)
