@@ -16,6 +16,8 @@ from ui.history import ROLE_ZH
 from ui.state import W
 from ui.text import md_text
 
+AFTER_LOGIN = "gy_after_login"
+
 
 def translator() -> I18n:
     return I18n(data.i18n_table(), st.session_state.get(W["lang"], "zh"))
@@ -42,6 +44,8 @@ def auth_page() -> None:
         return
     account = current_account()
     if account is not None:
+        if st.session_state.pop(AFTER_LOGIN, False) and NAV.get("progress") is not None:
+            st.switch_page(NAV["progress"])
         st.success(tr("auth.signed_in", who=md_text(who(account))))
         sign_out_button(tr)
         return
@@ -62,10 +66,8 @@ def auth_page() -> None:
         return
     st.session_state[TOKEN_KEY] = session.token
     st.session_state.pop("w_auth_pw", None)
-    target = NAV.get("progress")
-    if target is not None:
-        st.switch_page(target)
-    st.rerun()
+    st.session_state[AFTER_LOGIN] = True
+    st.rerun()  # the next run registers the account's pages, then opens 我的镇街项目
 
 
 def client_address() -> str:

@@ -83,7 +83,8 @@ def shown_table(table: pd.DataFrame, labels: pd.Series, tr: I18n) -> pd.DataFram
     return pd.DataFrame({
         "编号": table.index, "项目": table["title"], "镇街": table["towns"],
         "状态": table["status"].map(labels).fillna(table["status"]),
-        "状态日期": table["status_as_of"], "计划完成": table["planned_completion"],
+        "状态日期": table["status_as_of"].fillna(""),
+        "计划完成": table["planned_completion"].fillna(""),
         "最后更新": table["updated_at"].map(
             lambda t: "" if pd.isna(t) else (t + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")),
         tr("progress.attention"): reasons,
@@ -162,9 +163,9 @@ def project_panel(engine, base, account: auth.Account, loaded: data.MapData, row
         update_form(engine, base, pid, tr)
     st.markdown(f"### {tr('progress.history')}")
     hist = history_rows(engine, pid, row.to_dict(), labels.to_dict())
-    st.dataframe(pd.DataFrame(hist).rename(columns={
+    st.table(pd.DataFrame(hist).rename(columns={
         "version": "版本", "when": "时间", "who": "填报人", "what": "内容", "changed": "组",
-        "note": "说明", "source": "依据"}), hide_index=True, width="stretch")
+        "note": "说明", "source": "依据"}).set_index("版本"))
 
 
 def location_picker(loaded: data.MapData, row: pd.Series, pid: str, tr: I18n) -> None:

@@ -183,8 +183,8 @@ def test_record_update_through_the_form_and_history(db):
     assert (ev.status, ev.username, ev.location_method) == (
         "completion", "jinli.official", "official_placement")
     assert ev.location_wkt == "POINT (112.52 23.02)" and ev.location_precision == 1
-    hist = at.dataframe[-1].value
-    assert list(hist["版本"]) == [0, 1]
+    hist = at.table[-1].value
+    assert list(hist.index) == [0, 1]
     assert "完成" in hist["内容"].iloc[1] and "档案 2025-01 第3号" in hist["依据"].iloc[1]
     # the map (and its table) now show the current state
     at = go(at, "map")
