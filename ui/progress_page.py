@@ -31,6 +31,7 @@ DONE_STAGES = ("done", "cancelled")
 BASED_ON = "gy_pr_based_on"   # {project id: the version the user's edit is based on}
 POINT = "gy_pr_point"         # {project id: (lon, lat)} clicked, not saved yet
 NOTICE = "gy_pr_notice"       # a message to show after a rerun
+GEN = "gy_pr_gen"             # {project id: number of the form's widget keys}
 
 
 def my_projects(projects: gpd.GeoDataFrame, account: auth.Account) -> gpd.GeoDataFrame:
@@ -220,7 +221,8 @@ def _d(value: date | None) -> str | None:
 def update_form(engine, base, pid: str, tr: I18n) -> None:
     codes = list(data.codelists_cached().status.index)
     labels = data.codelists_cached().status["label_zh"]
-    k = f"w_pr_{pid}_"
+    # a new set of widget keys after each save gives an empty form
+    k = f"w_pr_{pid}_{st.session_state.get(GEN, {}).get(pid, 0)}_"
     lo, hi = date(2000, 1, 1), date(2100, 12, 31)
     with st.form(f"w_pr_form_{pid}", clear_on_submit=False):
         c1, c2 = st.columns(2)
@@ -304,6 +306,9 @@ def save(engine, base, pid: str, update: dict[str, Any], tr: I18n) -> None:
     st.session_state[BASED_ON][pid] = ev.seq
     st.session_state.get(POINT, {}).pop(pid, None)
     st.session_state[NOTICE] = tr("progress.saved", v=ev.seq)
-    for key in [k for k in st.session_state if str(k).startswith(f"w_pr_{pid}_")]:
+    gens = st.session_state.setdefault(GEN, {})
+    for key in [k for k in st.session_state
+                if str(k).startswith(f"w_pr_{pid}_{gens.get(pid, 0)}_")]:
         del st.session_state[key]
+    gens[pid] = gens.get(pid, 0) + 1
     st.rerun()

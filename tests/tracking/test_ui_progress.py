@@ -60,7 +60,7 @@ def signed_in(db, username: str = "jinli.official", **params: str) -> AppTest:
 
 
 def fill_required(at: AppTest, pid: str, note: str = "月报：已竣工") -> None:
-    k = f"w_pr_{pid}_"
+    k = f"w_pr_{pid}_0_"
     at.text_area(key=k + "note").input(note)
     at.text_input(key=k + "src_title").input("高要区发改局 项目进度月报")
     at.date_input(key=k + "src_date").set_value(date(2025, 1, 10))
@@ -154,7 +154,7 @@ def test_library_refuses_even_if_the_page_offered_the_form(db, monkeypatch):
     monkeypatch.setattr(pp, "my_projects", lambda projects, account: projects)
     at = go(signed_in(db), "progress")
     at.selectbox(key="w_pr_pid").set_value(XIAOXIANG).run()
-    k = f"w_pr_{XIAOXIANG}_"
+    k = f"w_pr_{XIAOXIANG}_0_"
     at.selectbox(key=k + "status").set_value("cancelled")
     at.date_input(key=k + "status_date").set_value(date(2025, 1, 5))
     fill_required(at, XIAOXIANG)
@@ -166,7 +166,7 @@ def test_library_refuses_even_if_the_page_offered_the_form(db, monkeypatch):
 def test_record_update_through_the_form_and_history(db):
     at = go(signed_in(db), "progress")
     at.selectbox(key="w_pr_pid").set_value(JINLI).run()
-    k = f"w_pr_{JINLI}_"
+    k = f"w_pr_{JINLI}_0_"
     at.session_state["gy_pr_point"] = {JINLI: (112.52, 23.02)}   # as a map click leaves it
     at.run()
     at.selectbox(key=k + "status").set_value("completion")
@@ -186,6 +186,7 @@ def test_record_update_through_the_form_and_history(db):
     hist = at.table[-1].value
     assert list(hist.index) == [0, 1]
     assert "完成" in hist["内容"].iloc[1] and "档案 2025-01 第3号" in hist["依据"].iloc[1]
+    assert at.text_area(key=f"w_pr_{JINLI}_1_note").value == ""       # a fresh form
     # the map (and its table) now show the current state
     at = go(at, "map")
     at.multiselect(key="w_status").set_value(["completion"]).run()
@@ -196,7 +197,7 @@ def test_record_update_through_the_form_and_history(db):
 def test_stale_write_shows_other_change_and_keeps_input(db):
     at = go(signed_in(db), "progress")
     at.selectbox(key="w_pr_pid").set_value(JINLI).run()
-    k = f"w_pr_{JINLI}_"
+    k = f"w_pr_{JINLI}_0_"
     at.text_input(key=k + "ptext").input("主体结构完成")
     fill_required(at, JINLI, note="我的填报")
     planner = auth.authenticate(db, auth.login(db, "wang.planner", PASSWORD).token)
