@@ -116,7 +116,13 @@ def test_official_records_completion_then_kiosk_shows_it(browser, progress_serve
         assert "金利镇档案室 2025-01 第7号" in history.inner_text()
         assert "完成 (completion)" in history.inner_text()
         assert USER in history.inner_text()
-        # sign out: back to anonymous, the progress page is gone
+        # the plan implementation review counts it as completed
+        page.get_by_role("link", name="规划实施评估").click()
+        page.get_by_role("heading", name="规划实施评估").wait_for(timeout=30_000)
+        page.get_by_role("button", name="下载 HTML 报告").wait_for(timeout=30_000)
+        shot(page, "5-review")
+        # sign out (on the sign-in page): back to anonymous, the progress page is gone
+        page.get_by_role("link", name="登录").click()
         page.get_by_role("button", name="退出登录").first.click()
         page.get_by_role("heading", name="高要区“十四五”规划项目地图").wait_for(
             timeout=30_000)

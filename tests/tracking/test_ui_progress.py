@@ -279,3 +279,38 @@ def test_as_of_date_shows_the_past_state(db):
     at.date_input(key="w_asof").set_value(date(2024, 1, 1)).run()
     before = {i for d in at.dataframe if d.value.columns[0] == "编号" for i in d.value["编号"]}
     assert JINLI not in before
+
+
+def test_review_downloads_escape_neutralise_and_carry_the_extension(db):
+    """The review's HTML escapes every value (no markup from an update's source), its CSV
+    neutralises formula cells, and the OC4IDS package carries x_gaoyaoProgress."""
+    import geopandas as gpd
+
+    from geo.codelists import load_codelists
+    from geo.paths import PROJECTS_GEOJSON
+    from tracking import state
+    from ui import review_page as rp
+
+    planner = auth.authenticate(db, auth.login(db, "wang.planner", PASSWORD).token)
+    base = load_baseline()
+    events.record_update(db, planner, JINLI, {
+        "note": "<script>alert(1)</script>", "source_title": "-2+3 报告",
+        "source_date": "2025-01-02", "source_ref": "<img src=x onerror=alert(1)>",
+        "status": "completion", "status_date": "2025-01-02"}, based_on=0, baseline=base)
+    cl = load_codelists(REPO_ROOT / "data" / "codelists")
+    projects = state.apply_state(gpd.read_file(PROJECTS_GEOJSON), state.current_state(db, base))
+    frame = rp.review_frame(projects, cl.status["stage"], cl.status["label_zh"],
+                            cl.categories["label_zh"], rp.latest_events(db))
+    html = rp.to_html(frame, date(2025, 2, 1))
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "default-src 'none'" in html
+    assert "'-2+3 报告" in rp.to_csv(frame)
+    package = rp.oc4ids_package(projects, db)
+    rec = next(p for p in package["projects"] if p["x_gaoyaoPlanMap"]["recordId"] == JINLI)
+    assert rec["status"] == "completion"
+    ext = rec["x_gaoyaoProgress"]
+    assert ext["currentStatus"] == "completion" and ext["version"] == 1
+    assert ext["updates"][0]["source_ref"] == "<img src=x onerror=alert(1)>"
+    assert "account_id" not in ext["updates"][0]
+    assert rp.summary(frame, "group")["合计"].sum() == len(frame)
