@@ -32,6 +32,8 @@ def who(account: auth.Account) -> str:
 def sign_out_button(tr: I18n, key: str = "w_auth_signout") -> None:
     if st.button(tr("auth.sign_out"), key=key):
         sign_out()
+        if NAV.get("map") is not None:  # back to the map, the anonymous home
+            st.switch_page(NAV["map"])
         st.rerun()
 
 

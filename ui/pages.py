@@ -139,6 +139,7 @@ def navigation_pages(map_pg: st.Page) -> tuple[list[st.Page], bool]:
     from ui.account import NAV, current_account, kiosk_now
 
     keep_map_widgets()
+    NAV["map"] = map_pg
     if kiosk_now():
         return [map_pg], False
     if not data.tracking_exists():

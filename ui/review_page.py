@@ -70,6 +70,8 @@ def summary(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     table = pd.crosstab(f[by], f["outcome"]).reindex(columns=list(OUTCOME_ZH.values()),
                                                       fill_value=0)
     table["合计"] = table.sum(axis=1)
+    table.index.name = {"group": "类别", "towns": "镇街", "status": "状态"}.get(by, by)
+    table.columns.name = None
     return table
 
 
