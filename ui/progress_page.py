@@ -24,12 +24,13 @@ from tracking import auth, events
 from ui import data
 from ui.account import current_account
 from ui.auth_page import sign_out_button, translator, who
+from ui.draw import draw_available, line_and_polygon_tool
 from ui.history import event_row, history_rows
 from ui.text import md_text
 
 DONE_STAGES = ("done", "cancelled")
 BASED_ON = "gy_pr_based_on"   # {project id: the version the user's edit is based on}
-POINT = "gy_pr_point"         # {project id: (lon, lat)} clicked, not saved yet
+POINT = "gy_pr_point"         # {project id: (lon, lat) clicked or a GeoJSON geometry drawn}
 NOTICE = "gy_pr_notice"       # a message to show after a rerun
 GEN = "gy_pr_gen"             # {project id: number of the form's widget keys}
 
@@ -186,32 +187,55 @@ def location_picker(loaded: data.MapData, row: pd.Series, pid: str, tr: I18n) ->
                        ).add_to(fg)
     points = st.session_state.setdefault(POINT, {})
     point = points.get(pid)
-    if point is not None:
+    if isinstance(point, tuple):
         folium.CircleMarker([point[1], point[0]], radius=10, color="#d62728", weight=3,
                             fill=True, fill_opacity=0.6, tooltip=tr("progress.point")
                             ).add_to(fg)
+    elif isinstance(point, dict):
+        folium.GeoJson(point, style_function=lambda _f: {"color": "#d62728", "weight": 5,
+                                                          "fillOpacity": 0.3},
+                       tooltip=tr("progress.point")).add_to(fg)
+    if draw_available():
+        line_and_polygon_tool().add_to(fmap)
     center = None
     if geom is not None and not geom.is_empty:
         c = geom.centroid
         center = [c.y, c.x]
     out = st_folium(fmap, key=f"w_pr_map_{pid}", height=420, use_container_width=True,
-                    returned_objects=["last_clicked"], feature_group_to_add=[fg],
-                    center=center, zoom=13 if center else None)
-    clicked = (out or {}).get("last_clicked")
+                    returned_objects=["last_clicked", "last_active_drawing"],
+                    feature_group_to_add=[fg], center=center, zoom=13 if center else None)
+    out = out or {}
+    clicked = out.get("last_clicked")
     if clicked and "lng" in clicked and "lat" in clicked:
         new = (round(float(clicked["lng"]), 6), round(float(clicked["lat"]), 6))
         if st.session_state.get(f"gy_pr_last_click_{pid}") != new:
             st.session_state[f"gy_pr_last_click_{pid}"] = new
             points[pid] = new
             st.rerun()
+    drawn = (out.get("last_active_drawing") or {}).get("geometry")
+    if (isinstance(drawn, dict) and drawn.get("type") in ("LineString", "Polygon")
+            and st.session_state.get(f"gy_pr_last_drawing_{pid}") != drawn):
+        st.session_state[f"gy_pr_last_drawing_{pid}"] = drawn
+        points[pid] = drawn
+        st.rerun()
     if point is not None:
         c1, c2, c3 = st.columns([2, 2, 1])
-        c1.markdown(f"{tr('progress.point')}：`POINT ({point[0]} {point[1]})`")
+        c1.markdown(f"{tr('progress.point')}：`{location_wkt(point)[:120]}`")  # numbers only
         c2.radio(tr("progress.precision"), [1, 2], key=f"w_pr_prec_{pid}", horizontal=True,
                  format_func=lambda p: "1 精确（街道级）" if p == 1 else "2 近似")
         if c3.button(tr("progress.clear_point"), key=f"w_pr_clear_{pid}"):
             points.pop(pid, None)
             st.rerun()
+
+
+def location_wkt(location: tuple | dict) -> str:
+    """A clicked point (lon, lat) or a drawn GeoJSON geometry as WKT (WGS84, 6 decimals)."""
+    if isinstance(location, tuple):
+        return f"POINT ({location[0]} {location[1]})"
+    import shapely
+    from shapely.geometry import shape
+
+    return shapely.to_wkt(shape(location), rounding_precision=6)
 
 
 def _d(value: date | None) -> str | None:
@@ -276,7 +300,7 @@ def update_form(engine, base, pid: str, tr: I18n) -> None:
                       investment_source=inv_source)
     point = st.session_state.get(POINT, {}).get(pid)
     if point is not None:
-        update.update(location=f"POINT ({point[0]} {point[1]})",
+        update.update(location=location_wkt(point),
                       location_precision=int(st.session_state.get(f"w_pr_prec_{pid}", 1)),
                       location_method="official_placement")
     save(engine, base, pid, update, tr)

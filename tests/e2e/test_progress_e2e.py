@@ -126,7 +126,7 @@ def test_official_records_completion_then_kiosk_shows_it(browser, progress_serve
         page.get_by_role("button", name="退出登录").first.click()
         page.get_by_role("heading", name="高要区“十四五”规划项目地图").wait_for(
             timeout=30_000)
-        page.get_by_label("截至日期 / as of").wait_for(timeout=30_000)
+        page.get_by_label("截至日期 / as of", exact=True).wait_for(timeout=30_000)
         shot(page, "6-map-signed-out")
         page.goto(progress_server + "/progress")
         page.get_by_role("heading", name="高要区“十四五”规划项目地图").wait_for(
