@@ -158,3 +158,56 @@ def test_official_records_completion_then_kiosk_shows_it(browser, progress_serve
     finally:
         k.close()
     assert errors == []
+
+
+def test_official_draws_a_polygon_with_local_leaflet_draw(browser, progress_server, db_url):
+    """Leaflet.draw (served from static/vendor, no CDN): draw a polygon, save it as the
+    project's location (precision 2), read it back from the database."""
+    from tracking import events
+    from tracking.db import make_engine
+
+    pid, title = "commercial-jinli-urban-complex", "现代城市综合体(金利)"
+    s = Session(browser, progress_server)
+    page = s.page
+    try:
+        page.goto(progress_server + "/signin")
+        page.get_by_label("用户名").fill(USER)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="我的镇街项目").wait_for(timeout=30_000)
+        choose(page, "选择项目", title)
+        page.get_by_role("heading", name=f"{title} · {pid}").wait_for(timeout=20_000)
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+        tool = frame.locator("a.leaflet-draw-draw-polygon")
+        tool.wait_for(timeout=30_000)
+        container = frame.locator(".leaflet-container")
+        container.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        tool.click()
+        box = container.bounding_box()
+        pts = [(0.45, 0.35), (0.6, 0.35), (0.6, 0.55), (0.45, 0.55)]
+        for fx, fy in pts:
+            page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            page.wait_for_timeout(300)
+        page.mouse.click(box["x"] + box["width"] * pts[0][0],
+                         box["y"] + box["height"] * pts[0][1])     # close the ring
+        page.locator("code").filter(has_text="POLYGON").first.wait_for(timeout=20_000)
+        page.get_by_text("2 近似").click()
+        page.get_by_label("说明（必填）").fill("按规划许可红线范围标注")
+        page.get_by_label("依据文件标题（必填）").fill("建设工程规划许可证")
+        set_date(page, "文件日期（必填）", "2025/01/12")
+        page.get_by_label("查阅位置（网址、档案号，必填）").fill("区自然资源局 许可 2025-001")
+        page.get_by_role("button", name="保存").click()
+        page.get_by_text("已保存（第 1 版）").wait_for(timeout=30_000)
+        shot(page, "7-polygon-saved")
+        assert s.external == []
+    except Exception:
+        shot(page, "failure-polygon")
+        raise
+    finally:
+        s.close()
+    eng = make_engine(db_url)
+    (ev,) = events.history(eng, pid)
+    eng.dispose()
+    assert ev.location_wkt.startswith("POLYGON ((") and ev.location_precision == 2
+    assert ev.location_method == "official_placement"
