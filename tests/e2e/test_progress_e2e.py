@@ -75,6 +75,25 @@ def set_date(page, label: str, value: str) -> None:
     page.keyboard.press("Tab")
 
 
+def map_ready(page, selector: str = ".leaflet-container"):
+    """The progress map's element `selector`, scrolled into view once the map iframe has
+    settled (a rerun may replace the iframe while we look: retry)."""
+    for attempt in range(5):
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+        el = frame.locator(selector)
+        try:
+            el.wait_for(timeout=30_000)
+            page.wait_for_timeout(1000)
+            frame.locator(".leaflet-container").scroll_into_view_if_needed(timeout=10_000)
+            page.wait_for_timeout(500)
+            return frame
+        except Exception:
+            if attempt == 4:
+                raise
+            page.wait_for_timeout(1000)
+    raise AssertionError("unreachable")
+
+
 def test_official_records_completion_then_kiosk_shows_it(browser, progress_server, db_url):
     s = Session(browser, progress_server)
     page = s.page
@@ -92,12 +111,8 @@ def test_official_records_completion_then_kiosk_shows_it(browser, progress_serve
         # the project, then a real click on the map (iframe) places a point
         choose(page, "选择项目", TITLE)
         page.get_by_role("heading", name=f"{TITLE} · {PID}").wait_for(timeout=20_000)
-        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
-        container = frame.locator(".leaflet-container")
-        container.wait_for(timeout=30_000)
-        container.scroll_into_view_if_needed()
-        page.wait_for_timeout(1500)
-        box = container.bounding_box()
+        frame = map_ready(page)
+        box = frame.locator(".leaflet-container").bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.4)
         page.get_by_text("新位置").first.wait_for(timeout=20_000)
         point = page.locator("code").filter(has_text="POINT").first.inner_text()
@@ -177,13 +192,9 @@ def test_official_draws_a_polygon_with_local_leaflet_draw(browser, progress_serv
         page.get_by_role("heading", name="我的镇街项目").wait_for(timeout=30_000)
         choose(page, "选择项目", title)
         page.get_by_role("heading", name=f"{title} · {pid}").wait_for(timeout=20_000)
-        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
-        tool = frame.locator("a.leaflet-draw-draw-polygon")
-        tool.wait_for(timeout=30_000)
+        frame = map_ready(page, "a.leaflet-draw-draw-polygon")
         container = frame.locator(".leaflet-container")
-        container.scroll_into_view_if_needed()
-        page.wait_for_timeout(1000)
-        tool.click()
+        frame.locator("a.leaflet-draw-draw-polygon").click()
         box = container.bounding_box()
         pts = [(0.45, 0.35), (0.6, 0.35), (0.6, 0.55), (0.45, 0.55)]
         for fx, fy in pts:
