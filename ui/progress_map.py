@@ -33,7 +33,8 @@ def as_of_sidebar(tr: I18n, kiosk: bool) -> None:
         return
     with st.sidebar:
         st.divider()
-        st.date_input(tr("progress.as_of") + " / as of", value=date.today(),
+        label = tr("progress.as_of") + ("" if tr.lang == "en" else " / as of")
+        st.date_input(label, value=date.today(),
                       max_value=date.today(), min_value=date(2020, 1, 1), key=AS_OF)
         on = st.checkbox(tr("progress.changed_since"), key=SINCE_ON)
         if on:

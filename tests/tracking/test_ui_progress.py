@@ -314,3 +314,15 @@ def test_review_downloads_escape_neutralise_and_carry_the_extension(db):
     assert ext["updates"][0]["source_ref"] == "<img src=x onerror=alert(1)>"
     assert "account_id" not in ext["updates"][0]
     assert rp.summary(frame, "group")["合计"].sum() == len(frame)
+
+
+def test_changed_since_filter_on_the_map(db):
+    planner = auth.authenticate(db, auth.login(db, "wang.planner", PASSWORD).token)
+    events.record_update(db, planner, JINLI, {
+        "note": "进度", "source_title": "月报", "source_date": "2025-01-02",
+        "source_ref": "档案 9", "progress_pct": 30}, based_on=0, baseline=load_baseline())
+    at = new_app().run()
+    at.checkbox(key="w_since_on").check().run()
+    shown = {i for d in at.dataframe if d.value.columns[0] == "编号" for i in d.value["编号"]}
+    assert shown == {JINLI}
+    assert next(m.value for m in at.metric if m.label == "显示项目") == "1"
