@@ -17,8 +17,14 @@ browser:            ## Debian packages for the tests: Chromium (Playwright never
 	@dpkg -s $(SYSTEM_PKGS) >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PKGS))
 
-assets:             ## copy Leaflet & co. from the installed XStatic packages into static/vendor
+LEAFLET_DRAW = leaflet-draw@1.0.4
+
+assets:             ## copy Leaflet & co. from the installed XStatic packages into static/vendor; fetch Leaflet.draw (npm) for drawing lines/polygons in the progress form (optional: without network the form places points only)
 	$(PY) -m layers.assets
+	@test -f static/vendor/leaflet-draw/leaflet.draw.js || ( \
+	  tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent $(LEAFLET_DRAW) >/dev/null && tar xzf leaflet-draw-*.tgz) && \
+	  mkdir -p static/vendor/leaflet-draw && cp -r $$tmp/package/dist/leaflet.draw.js $$tmp/package/dist/leaflet.draw.css $$tmp/package/dist/images static/vendor/leaflet-draw/ && \
+	  rm -rf $$tmp ) || echo "leaflet-draw not fetched (no network?): the progress form will place points only"
 
 run: install assets ## start the app on the committed data (works offline)
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)

@@ -150,6 +150,12 @@ _cache: OrderedDict[tuple, tuple] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
+def events_marker(engine: Engine) -> tuple:
+    """(newest event id, newest recording time): changes with every write and restore; for
+    callers' own caches (e.g. the app's map layer)."""
+    return _marker(engine)
+
+
 def _marker(engine: Engine) -> tuple:
     """What identifies the events' content: the newest id and recording time (the table only
     grows; a restore changes them). Two index look-ups."""
