@@ -8,6 +8,7 @@ EPSG:4326; lengths in km (measured in EPSG:32649 by the build), tonnage in DWT.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -64,11 +65,10 @@ ISSUING_BODY = {"zh": "肇庆市高要区人民政府",
 PLAN = {"zh": "肇庆市高要区国民经济和社会发展第十四个五年规划和2035年远景目标纲要",
         "en": "Outline of the 14th Five-Year Plan (2021-2025) and Long-Range Objectives to 2035 "
               "of Gaoyao District", "date": "2021-12"}
-#: line budget of the project list (two columns of ~8 pt lines on one A4 page); the list is
-#: cut with "另有 N 项,见在线地图" when the estimated lines exceed it
-LINE_BUDGET = 92
-ZH_CHARS_PER_LINE = 32
-EN_CHARS_PER_LINE = 58
+#: line budget of one column of the project list (a two-column grid of 8 pt lines on one A4
+#: page); the list is cut with "另有 N 项,见在线地图" when the estimated lines exceed it
+LINE_BUDGET = 53
+EMS_PER_LINE = 32
 #: how many district-wide titles the brief names
 DISTRICT_TITLES = 4
 DISTRICT_LEVEL = 4
@@ -80,10 +80,17 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+def _width(text: str) -> float:
+    """Width of `text` in ems of the list's type: CJK 1, Latin and digits ~0.55."""
+    return sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in text)
+
+
 def _lines(p: Mapping[str, Any]) -> int:
-    zh = (len(p["title_zh"]) + len(p["status"]["zh"]) + len(p["status"]["en"]) // 2
-          + len(p["group"]["zh"]) + len(p["location"]) + (5 if p["crossing"] else 2))
-    return -(-zh // ZH_CHARS_PER_LINE) + -(-len(p["title_en"]) // EN_CHARS_PER_LINE)
+    """Estimated lines of one list entry in a column ~`EMS_PER_LINE` ems wide."""
+    first = (f"{p['title_zh']} {p['status']['zh']} {p['status']['en']} {p['group']['zh']} · "
+             f"{p['location']}" + ("(跨镇街 crosses)" if p["crossing"] else ""))
+    return (math.ceil((_width(first) + 1.5) / EMS_PER_LINE)
+            + math.ceil(_width(p["title_en"]) / EMS_PER_LINE))
 
 
 def project_rows(projects: pd.DataFrame, codelists: Codelists) -> list[dict[str, Any]]:
@@ -120,18 +127,29 @@ def read_groups() -> pd.DataFrame:
     return read_codelist(CODELIST_DIR / "groups.csv").set_index("code")
 
 
-def fit_rows(rows: list[dict[str, Any]], budget: int = LINE_BUDGET
+def fit_rows(rows: list[dict[str, Any]], budget: float = LINE_BUDGET
              ) -> tuple[list[dict[str, Any]], int]:
-    """The rows that fit the line budget of one page, and how many are left out."""
-    used, kept = 0, []  # type: tuple[int, list[dict[str, Any]]]
-    for i, row in enumerate(rows):
-        need = _lines(row)
-        if used + need > budget and i < len(rows):
-            # keep a line for the "另有 N 项" note
-            return kept, len(rows) - len(kept)
+    """The rows that fit the line budget of one page, and how many are left out.
+
+    The list is a two-column grid filled row by row, so a grid row is as tall as the taller
+    of its two entries; `budget` counts lines of one column (a single column above
+    `TWO_COLUMNS_FROM` rows is not used)."""
+    heights = [_lines(row) for row in rows]
+    if len(rows) <= TWO_COLUMNS_FROM:
+        return rows, 0  # a short list always fits
+    used = 0.0
+    for start in range(0, len(rows), 2):
+        need = max(heights[start:start + 2]) + ROW_OVERHEAD
+        if used + need > budget:
+            return rows[:start], len(rows) - start
         used += need
-        kept.append(row)
-    return kept, 0
+    return rows, 0
+
+
+#: a grid row's padding, rule and status badge, in lines
+ROW_OVERHEAD = 0.35
+#: up to this many projects the list is one column (it always fits the page)
+TWO_COLUMNS_FROM = 8
 
 
 def quantity_lines(projects: pd.DataFrame) -> list[dict[str, str]]:
@@ -191,7 +209,7 @@ def brief_context(
     locator: str = "",
     district_wide: pd.DataFrame | None = None,
     data_date: str = "",
-    budget: int = LINE_BUDGET,
+    budget: float = LINE_BUDGET,
 ) -> dict[str, Any]:
     """The values of the brief template (numbers already formatted)."""
     cats = codelists.categories
@@ -202,9 +220,8 @@ def brief_context(
     rows = project_rows(projects, codelists)
     quantities = quantity_lines(projects)
     group_counts = counts_by(pd.DataFrame({"g": by_group}), "g", list(groups.index))
-    # a taller head leaves fewer lines for the list (2 list lines per head line)
-    shown, left_out = fit_rows(rows, budget - 2 * len(quantities)
-                               - (2 if len(group_counts) > 5 else 0))
+    # the head is as tall as the locator unless its text is long (many groups)
+    shown, left_out = fit_rows(rows, budget - (1 if len(group_counts) > 5 else 0))
     if not data_date and len(projects) and "status_as_of" in projects.columns:
         data_date = str(projects["status_as_of"].astype(str).max())
     return {
@@ -223,7 +240,7 @@ def brief_context(
         "quantities": quantities,
         "projects": shown,
         "left_out": left_out,
-        "two_columns": len(shown) > 8,
+        "two_columns": len(shown) > TWO_COLUMNS_FROM,
         "district_wide": district_wide_line(district_wide),
         "locator": Markup(locator) if locator else "",
         "generated_on": generated_on,
