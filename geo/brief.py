@@ -259,12 +259,14 @@ def town_brief_html(
     river: Any = None,
     district_wide: pd.DataFrame | None = None,
     data_date: str = "",
+    budget: float | None = LINE_BUDGET,
 ) -> str:
     """The one-page brief for `town` (``code``, ``name_zh``, ``name_en``,
     ``boundary_source``) listing `projects` (those in or crossing it). With `towns` (the town
     polygons, any declared CRS) a locator map (``geo.locator.locator_svg``, with `river` if
     given) is drawn; `district_wide` (precision-4 projects) gives the line on the
-    district-wide projects that also concern the town. Returns a complete HTML document."""
+    district-wide projects that also concern the town; `budget` (lines of one list column)
+    cuts the list to one A4 page (None: the whole list). Returns a complete HTML document."""
     locator = ""
     if towns is not None and len(towns) and town.get("code") is not None:
         from geo.locator import locator_svg
@@ -275,5 +277,6 @@ def town_brief_html(
         except ValueError:
             locator = ""
     context = brief_context(town, projects, codelists, generated_on, source_note,
-                            locator=locator, district_wide=district_wide, data_date=data_date)
+                            locator=locator, district_wide=district_wide, data_date=data_date,
+                            budget=math.inf if budget is None else budget)
     return environment().get_template(TEMPLATE).render(context)

@@ -40,8 +40,9 @@ BOM = "\ufeff"
 
 
 def export_frame(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """`projects` as exported: display-only columns dropped, null geometry for precision 4/9,
-    ``inside_district`` a nullable boolean (EPSG:4326 kept)."""
+    """`projects` as exported: display-only columns dropped, the registry's columns first in
+    their schema order, null geometry for precision 4/9, ``inside_district`` a nullable boolean
+    (EPSG:4326 kept)."""
     gdf = projects.drop(columns=[c for c in EXPORT_DROP if c in projects.columns]).copy()
     prec = pd.to_numeric(gdf.get("precision", pd.Series(9, index=gdf.index)),
                          errors="coerce").fillna(9).astype(int)
@@ -54,7 +55,9 @@ def export_frame(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         flags = [None if g is None else _flag(v)
                  for g, v in zip(geoms, gdf["inside_district"], strict=True)]
         gdf["inside_district"] = pd.array(flags, dtype="boolean")
-    return gdf
+    known = [c for c in export_headers()["en"] if c in gdf.columns]
+    rest = [c for c in gdf.columns if c not in known and c != gdf.geometry.name]
+    return gdf[[*known, *rest, gdf.geometry.name]]
 
 
 def _flag(value: object) -> bool | None:
