@@ -210,7 +210,9 @@ def csv_safe(value: object) -> object:
 def export_main(args: argparse.Namespace) -> int:
     """CLI: ``python -m geo export --projects out.geojson [--category C ...] [--town CODE ...]``:
     the built projects (``--built``, default data/projects.geojson), filtered as in the app, as
-    the app's GeoJSON download (EPSG:4326), written atomically; 0 ok, 1 unreadable/unwritable."""
+    the app's download chosen by the extension (``.gpkg`` GeoPackage, ``.csv`` CSV with BOM and
+    column-code headers, else GeoJSON; EPSG:4326), written atomically; 0 ok, 1 unreadable/
+    unwritable."""
     source = Path(getattr(args, "built", None) or PROJECTS_GEOJSON)
     try:
         projects = load_projects(source)
@@ -220,8 +222,16 @@ def export_main(args: argparse.Namespace) -> int:
     chosen = filter_projects(projects, categories=getattr(args, "category", None),
                              towns=getattr(args, "town", None))
     out = Path(args.projects)
+    suffix = out.suffix.lower()
     try:
-        write_atomically({out: to_geojson(chosen) + "\n"})
+        if suffix == ".gpkg":
+            tmp = out.with_name(f".{out.name}.tmp")
+            tmp.write_bytes(to_geopackage(chosen))
+            tmp.replace(out)
+        elif suffix == ".csv":
+            write_atomically({out: BOM + to_csv(chosen, getattr(args, "lang", None))})
+        else:
+            write_atomically({out: to_geojson(chosen) + "\n"})
     except OSError as exc:
         print(f"error: {out}: cannot write ({exc.strerror or exc})", file=sys.stderr)
         return 1

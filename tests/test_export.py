@@ -120,3 +120,15 @@ def test_oc4ids_published_now_data_date_apart_and_no_district_point(projects):
                 assert "geometry" not in loc
             else:
                 assert loc["geometry"]["type"] != "GeometryCollection"
+
+
+def test_cli_export_format_follows_the_extension(tmp_path):
+    from geo.__main__ import main
+
+    for ext in ("gpkg", "csv", "geojson"):
+        assert main(["export", "--projects", str(tmp_path / f"p.{ext}"),
+                     "--town", "441204115"]) == 0
+    assert next(n for n, _ in pyogrio.list_layers(tmp_path / "p.gpkg")) == "projects_points"
+    assert (tmp_path / "p.csv").read_bytes().startswith(b"\xef\xbb\xbfid,")
+    assert json.loads((tmp_path / "p.geojson").read_text(encoding="utf-8"))["type"] == \
+        "FeatureCollection"
