@@ -149,11 +149,18 @@ def to_geopackage(projects: gpd.GeoDataFrame) -> bytes:
             frame = _gpkg_frame(layer)
             if name == GPKG_NO_GEOMETRY:
                 pyogrio.write_dataframe(pd.DataFrame(frame.drop(columns="geometry")), path,
-                                        layer=name, driver="GPKG", append=path.exists())
+                                        layer=name, driver="GPKG", append=path.exists(),
+                                        **_gpkg_version(path))
             else:
                 pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
-                                        promote_to_multi=True, append=path.exists())
+                                        promote_to_multi=True, append=path.exists(),
+                                        **_gpkg_version(path))
         return path.read_bytes()
+
+
+def _gpkg_version(path: Path) -> dict[str, dict[str, str]]:
+    """GeoPackage 1.2 (read by every QGIS/GDAL of the last years), set when the file is made."""
+    return {} if path.exists() else {"dataset_options": {"VERSION": "1.2"}}
 
 
 def _gpkg_frame(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
