@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import codelists as gc
-from geo import filtering
+from geo import export, filtering
 from geo.brief import town_brief_html
 from geo.i18n import I18n
 from ui.state import W, current_state
@@ -104,5 +104,6 @@ def town_view(town: str, towns: gpd.GeoDataFrame, projects: gpd.GeoDataFrame,
                                    source_note=tr("brief.source"), towns=towns, river=river,
                                    district_wide=district_wide).encode("utf-8")
 
-        download(tr("town.brief"), brief, f"gaoyao-town-brief-{town_row['name_zh']}.html",
+        download(tr("town.brief"), brief,
+                 export.file_name("town-brief", "html", str(town_row["name_zh"])),
                  "text/html", "w_dl_brief")
