@@ -11,7 +11,7 @@ install:            ## runtime dependencies
 install-dev:        ## runtime + test dependencies
 	$(PIP) install -q -r requirements-dev.txt
 
-SYSTEM_PKGS = chromium fonts-wqy-microhei nginx-light postgresql postgresql-15-postgis-3
+SYSTEM_PKGS = chromium fonts-wqy-microhei poppler-utils nginx-light postgresql postgresql-15-postgis-3
 
 browser:            ## Debian packages for the tests: Chromium (Playwright never downloads one), a CJK font, nginx (deploy test), PostgreSQL + PostGIS (tests/tracking)
 	@dpkg -s $(SYSTEM_PKGS) >/dev/null 2>&1 || \

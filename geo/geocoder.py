@@ -21,8 +21,10 @@ What is understood (``text`` may hold several parts separated by ``;`` ``；`` `
 * ``<place>附近`` / ``周边`` / ``旁`` -> the place itself, precision at least 2;
 * a range ``A至B`` (also 到, —, ～) -> a schematic LineString through the known points,
   precision 5;
-* several parts -> a Multi geometry (MultiPoint, MultiLineString or GeometryCollection) with
-  the worst precision of the parts;
+* several parts -> one geometry of one kind, never a GeometryCollection: repeated vertices are
+  merged (a MultiPoint of one distinct point is a Point); when parts of different dimensions
+  mix, the highest dimension is kept (a line record with an extra point keeps the line, a
+  Multi* of the kept parts), with the worst precision of the parts;
 * anything else -> ``GeocodeResult(None, 9, "not_geocoded", (), reason)``.
 """
 
@@ -37,7 +39,6 @@ from typing import TYPE_CHECKING, TypeAlias, cast
 import shapely
 from pyproj import Transformer
 from shapely.geometry import (
-    GeometryCollection,
     LineString,
     MultiLineString,
     MultiPoint,
@@ -455,16 +456,28 @@ def _river_along_towns(results: list[GeocodeResult], ctx: _Context) -> list[Geoc
 
 
 def _combine(results: list[GeocodeResult]) -> BaseGeometry:
+    """One geometry of one kind for several parts (never a GeometryCollection, which
+    Shapefile, GeoPackage layers and OC4IDS cannot hold): identical parts are merged, and when
+    points, lines and areas mix only the parts of the highest dimension are kept."""
     geoms: list[BaseGeometry] = []
     for r in results:
         g = r.geometry
-        geoms.extend(getattr(g, "geoms", [g]))
-    types = {g.geom_type for g in geoms}
-    if types == {"Point"}:
+        for part in getattr(g, "geoms", [g]):
+            if part is not None and not part.is_empty and not any(part.equals(k) for k in geoms):
+                geoms.append(part)
+    top = max(_DIMENSION[g.geom_type] for g in geoms)
+    geoms = [g for g in geoms if _DIMENSION[g.geom_type] == top]
+    if len(geoms) == 1:
+        return geoms[0]
+    if top == 0:
         return MultiPoint(cast(list[Point], geoms))
-    if types == {"LineString"}:
+    if top == 1:
         return MultiLineString(cast(list[LineString], geoms))
-    return GeometryCollection(geoms)
+    return shapely.union_all(geoms)
+
+
+#: topological dimension of the simple geometry types
+_DIMENSION = {"Point": 0, "LineString": 1, "LinearRing": 1, "Polygon": 2}
 
 
 def geocode(

@@ -10,6 +10,7 @@ place for live under the clearly named extension objects ``x_gaoyaoPlanMap`` (pe
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -74,6 +75,22 @@ def _location(props: Mapping[str, Any], geometry: Mapping[str, Any] | None) -> d
     return location
 
 
+#: precision codes exported without geometry (4: only "somewhere in the district", 9: none)
+NO_GEOMETRY_PRECISIONS = frozenset({4, 9})
+
+
+def _precision(props: Mapping[str, Any]) -> int | None:
+    try:
+        return int(props["precision"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace(
+        "+00:00", "Z")
+
+
 def _updated(as_of: object) -> str:
     """ISO 8601 date-time from ``2021-12`` or ``2021-12-31``; anything else -> 2021-12-01.
 
@@ -88,6 +105,9 @@ def _updated(as_of: object) -> str:
 def project_record(feature: Mapping[str, Any]) -> dict[str, Any]:
     """One OC4IDS project from one built GeoJSON feature (dict)."""
     props = feature["properties"]
+    geometry = feature.get("geometry")
+    if _precision(props) in NO_GEOMETRY_PRECISIONS:
+        geometry = None  # the district's reference point is not the project's position
     record: dict[str, Any] = {
         "id": ID_PREFIX + props["id"],
         "updated": _updated(props.get("status_as_of", "")),
@@ -98,7 +118,7 @@ def project_record(feature: Mapping[str, Any]) -> dict[str, Any]:
         "sector": sector_codes(props["sector"]),
         "publicAuthority": dict(PUBLIC_AUTHORITY),
         "parties": [{**PUBLIC_AUTHORITY, "roles": ["publicAuthority"]}],
-        "locations": _locations(props, feature.get("geometry")),
+        "locations": _locations(props, geometry),
         "documents": [{
             "id": "plan",
             "documentType": "projectPlan",
@@ -128,15 +148,21 @@ def project_record(feature: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
-def export_records(features: Iterable[Mapping[str, Any]] | Any) -> dict[str, Any]:
-    """An OC4IDS project package for features (GeoJSON dicts) or a GeoDataFrame."""
+def export_records(features: Iterable[Mapping[str, Any]] | Any,
+                   published: str | None = None) -> dict[str, Any]:
+    """An OC4IDS project package for features (GeoJSON dicts) or a GeoDataFrame.
+
+    ``publishedDate`` is the export time (`published`, default now, UTC); the date of the data
+    (the latest status date of the projects) is stated separately as ``x_dataDate``."""
     if hasattr(features, "to_json"):  # GeoDataFrame
-        features = json.loads(features.to_json(drop_id=True, to_wgs84=True))["features"]
+        features = json.loads(features.to_json(na="null", drop_id=True,
+                                               to_wgs84=True))["features"]
     projects = [project_record(f) for f in features]
     latest = max((p["updated"] for p in projects), default=_updated(""))
     return {
         "uri": "urn:gaoyao-plan-map:oc4ids:projects",
-        "publishedDate": latest,
+        "publishedDate": published or _now(),
+        "x_dataDate": latest,
         "version": "0.9",
         "publisher": {"name": "高要区 plan map (open data project)"},
         "license": "https://creativecommons.org/licenses/by/4.0/",

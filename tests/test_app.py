@@ -84,7 +84,7 @@ def test_query_params_restore_widgets(app):
     assert at.text_input(key="w_q").value == "jinli"
     assert at.selectbox(key="w_view").value == T1
     assert at.selectbox(key="w_base").value == "osm"
-    assert metric(at, "Projects shown") == "1"  # the Nan'an-Jinli road
+    assert metric(at, "Projects in this town") == "1"  # the Nan'an-Jinli road (town view)
     assert at.title[0].value.startswith("Gaoyao District")
 
 

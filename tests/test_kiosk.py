@@ -311,7 +311,7 @@ def test_town_brief_escapes_every_payload(hostile_frame, codelists):
     town = {"code": "441204100", "name_zh": DANGEROUS[1].text, "name_en": DANGEROUS[2].text,
             "boundary_source": "modelled"}
     doc_html = town_brief_html(town, hostile_frame, codelists, generated_on="2026-01-01",
-                               source_note=DANGEROUS[3].text)
+                               source_note=DANGEROUS[3].text, budget=None)  # no one-page cut
     doc = parse(doc_html)
     assert "script" not in doc.tags and "img" not in doc.tags and "svg" not in doc.tags
     assert "iframe" not in doc.tags and "a" not in doc.tags
@@ -371,12 +371,15 @@ def hostile_app(monkeypatch, tmp_path, hostile_frame):
 
 def test_page_shows_payloads_only_as_data(hostile_app):
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(lang="en", view=hostile_app[0])
+    at.query_params.update(lang="en")
     at.run()
     assert not at.exception
     table = next(d.value for d in at.dataframe if d.value.columns[0] == "ID"
                  and len(d.value) == len(ACCEPTED))
     assert sorted(table["Project"]) == sorted(p.text for p in ACCEPTED)  # literal, as data
+    # the town view shows the town's table instead of the district's
+    at.selectbox(key="w_view").set_value(hostile_app[0]).run()
+    assert not at.exception
     # the town list offers the hostile names as plain options
     options = at.selectbox(key="w_view").options
     for p in DANGEROUS[:3]:

@@ -245,9 +245,10 @@ def assert_valid_feature(feature: dict) -> None:
         return
     geom = shape(feature["geometry"])
     assert geom.is_valid and not geom.is_empty
+    assert geom.geom_type != "GeometryCollection"
     assert p["precision"] != 9
     if p["inside_district"] is not True:  # only a flagged schematic line may leave it
-        assert "LineString" in geom.geom_type or geom.geom_type == "GeometryCollection"
+        assert "LineString" in geom.geom_type
         assert "WARNING" in p["geocode_note"] and p["precision"] == 5, (feature["id"], geom.wkt)
     json.dumps(feature, allow_nan=False, ensure_ascii=False)  # strict JSON, no NaN/inf
 

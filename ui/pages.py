@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import filtering, loading
+from geo import filtering, loading, viewstate
 from geo.i18n import I18n
 from geo.stats import key_figures
 from layers.basemaps import Basemap, available_basemaps, get_basemap
@@ -62,9 +62,10 @@ def page_header(tr: I18n, kiosk: bool) -> None:
                  label_visibility="collapsed")
 
 
-def key_metrics(figs: dict, tr: I18n) -> None:
+def key_metrics(figs: dict, tr: I18n, town: bool = False) -> None:
+    """The key figures: of the district's filtered projects, or (`town`) of the town view's."""
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(tr("metric.shown"), figs["projects"])
+    c1.metric(tr("town.count" if town else "metric.shown"), figs["projects"])
     c2.metric(tr("metric.mapped"), figs["mapped"])
     c3.metric(tr("metric.district_wide"), figs["district_wide"])
     c4.metric(tr("metric.not_located"), figs["not_located"])
@@ -81,6 +82,18 @@ def notices(towns: pd.DataFrame | None, towns_notice: str, key_notice: str, tr: 
         st.info(f"{tr('note.official_failed')}: {md_text(towns_notice)}")
     if key_notice and not kiosk:
         st.info(f"{tr('note.key_unusable')}: {md_text(key_notice)}")
+
+
+def export_name_parts(state: viewstate.ViewState, labels: Labels,
+                      town_view: bool) -> tuple[str, list[str]]:
+    """The town (of the town view) and the filters, for the download file names."""
+    town = str(labels.towns.get(state.town, state.town)) if town_view else ""
+    parts = [*state.categories, *state.statuses,
+             *(str(labels.towns.get(t, t)) for t in state.towns),
+             *(f"precision{p}" for p in state.precisions)]
+    if state.text:
+        parts.append("search")
+    return town, parts
 
 
 def map_page() -> None:
@@ -112,7 +125,12 @@ def map_page() -> None:
                                          synonyms=data.synonyms_cached())
     filtered = changed_filter(filtered, kiosk)
     figs = key_figures(filtered)
-    key_metrics(figs, tr)
+    # the town view replaces the district figures (and the tables/exports) with the town's
+    in_town = (filtering.projects_in_town(filtered, state.town, towns)
+               if state.town and towns is not None else None)
+    shown = filtered if in_town is None else in_town
+    shown_figs = figs if in_town is None else key_figures(in_town)
+    key_metrics(shown_figs, tr, town=in_town is not None)
     notices(towns, loaded.towns_notice, key_notice, tr, kiosk)
     town_chooser(labels, tr)
     state = current_state()
@@ -120,9 +138,11 @@ def map_page() -> None:
              cat_options, kiosk)
     st.caption(tr("map.caption", n=figs["mapped"], total=figs["projects"],
                   d=figs["district_wide"], u=figs["not_located"]))
-    if state.town and towns is not None:
-        town_view(state.town, towns, filtered, codelists, labels, cat_options, tr, kiosk)
-    result_tabs(filtered, figs, codelists, labels, cat_options, tr, kiosk)
+    if in_town is not None and towns is not None:
+        town_view(state.town, towns, projects, filtered, in_town, codelists, labels, tr, kiosk,
+                  river=loaded.river)
+    result_tabs(shown, shown_figs, codelists, labels, cat_options, tr, kiosk,
+                export_names=export_name_parts(state, labels, in_town is not None))
     if kiosk:
         kiosk_idle_timer()
     sync_query_params(state)

@@ -14,7 +14,7 @@ from geo import export
 from geo.i18n import I18n
 from geo.stats import capacities, counts_by
 from layers.tables import count_frame, projects_table
-from ui.text import Labels
+from ui.text import Labels, md_text
 
 
 def download(label: str, data: str | bytes | Callable[[], str | bytes], file_name: str,
@@ -58,14 +58,26 @@ def stats_tab(filtered: pd.DataFrame, figs: dict, codelists: gc.Codelists, label
             hide_index=True, key="w_stats_cap")
 
 
-def export_tab(filtered: gpd.GeoDataFrame, tr: I18n) -> None:
-    st.caption(tr("export.note", n=len(filtered)))
+def export_tab(filtered: gpd.GeoDataFrame, tr: I18n,
+               names: tuple[str, Sequence[str]] = ("", ())) -> None:
+    """Downloads of `filtered` (the town's set in the town view). `names`: the town and the
+    filter values that name the files (``gaoyao-projects-金利镇-port.csv``)."""
+    town, parts = names
+    st.caption(tr("export.note_town", n=len(filtered), town=md_text(town)) if town
+               else tr("export.note", n=len(filtered)))
+    st.caption(tr("export.geometry_note"))
+
+    def name(ext: str, stem: str = "projects") -> str:
+        return export.file_name(stem, ext, town, parts)
+
     # exports are generated only when a button is clicked (callables)
     subset = filtered.copy()
     download(tr("export.geojson"), lambda: export.to_geojson(subset),
-             "gaoyao-projects.geojson", "application/geo+json", "w_dl_geojson")
-    download(tr("export.csv"), lambda: export.to_csv(subset), "gaoyao-projects.csv",
+             name("geojson"), "application/geo+json", "w_dl_geojson")
+    download(tr("export.csv"), lambda: export.csv_download(subset, tr.lang), name("csv"),
              "text/csv", "w_dl_csv")
+    download(tr("export.gpkg"), lambda: export.to_geopackage(subset), name("gpkg"),
+             "application/geopackage+sqlite3", "w_dl_gpkg")
     try:
         from geo.oc4ids import export_records
     except ImportError:
@@ -78,13 +90,15 @@ def export_tab(filtered: gpd.GeoDataFrame, tr: I18n) -> None:
             package = {"error": f"OC4IDS export failed: {type(exc).__name__}"}
         return json.dumps(package, ensure_ascii=False, indent=1)
 
-    download(tr("export.oc4ids"), oc4ids, "gaoyao-projects-oc4ids.json",
+    download(tr("export.oc4ids"), oc4ids, name("json", "projects-oc4ids"),
              "application/json", "w_dl_oc4ids")
 
 
 def result_tabs(filtered: gpd.GeoDataFrame, figs: dict, codelists: gc.Codelists, labels: Labels,
-                cat_options: Sequence[str], tr: I18n, kiosk: bool) -> None:
-    """Table, statistics and (outside the kiosk) export tabs."""
+                cat_options: Sequence[str], tr: I18n, kiosk: bool,
+                export_names: tuple[str, Sequence[str]] = ("", ())) -> None:
+    """Table, statistics and (outside the kiosk) export tabs of `filtered` (the town's set in
+    the town view); `export_names` name the download files."""
     names = [tr("tab.table"), tr("tab.stats")] + ([] if kiosk else [tr("tab.export")])
     tabs = st.tabs(names)
     with tabs[0]:
@@ -93,4 +107,4 @@ def result_tabs(filtered: gpd.GeoDataFrame, figs: dict, codelists: gc.Codelists,
         stats_tab(filtered, figs, codelists, labels, cat_options, tr)
     if not kiosk:
         with tabs[2]:
-            export_tab(filtered, tr)
+            export_tab(filtered, tr, export_names)
