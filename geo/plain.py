@@ -182,3 +182,25 @@ def town_names_for(towns: object, lang: str) -> dict[str, str]:
     except (KeyError, TypeError):
         return {}
     return {str(a): str(b) for a, b in zip(zh, shown, strict=False) if not is_missing(b)}
+
+
+_METHODS = {
+    "gazetteer": ("地名库匹配", "matched in the gazetteer"),
+    "town_seat": ("镇政府驻地", "the town seat"),
+    "multiple": ("多个地点", "several places"),
+    "district": ("仅知在高要区内", "only known to be in the district"),
+    "schematic_line": ("经已知地点的示意线", "a schematic line through known places"),
+    "river_line": ("沿西江的线", "a line along the Xi River"),
+    "river_in_town": ("镇内西江岸", "the Xi River bank in the town"),
+    "relative_offset": ("相对已知地点偏移", "an offset from a known place"),
+    "river_upstream": ("已知地点上游", "upstream of a known place"),
+    "not_geocoded": ("未定位", "not located"),
+}
+
+
+def method_phrase(method: object, lang: str) -> str:
+    """The geocoding method in words ("地名库匹配" / "matched in the gazetteer")."""
+    if is_missing(method):
+        return DASH
+    zh, en = _METHODS.get(str(method), (str(method), str(method)))
+    return en if _lang(lang) == "en" else zh

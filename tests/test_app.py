@@ -16,7 +16,7 @@ def metric(at: AppTest, label: str) -> str:
 
 def id_tables(at: AppTest) -> list:
     """Dataframes listing projects (they have the ID column), in page order."""
-    return [d.value for d in at.dataframe if d.value.columns[0] in ("编号", "ID")]
+    return [d.value for d in at.dataframe if d.value.columns[-1] in ("编号", "ID")]
 
 
 def test_starts_in_chinese_with_all_projects(app):

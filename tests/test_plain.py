@@ -86,3 +86,10 @@ def test_every_built_record_has_a_phrase():
         for lang in ("zh", "en"):
             text = location_phrase(row, lang) + status_phrase(row, lang)
             assert "None" not in text and "nan" not in text, (row["id"], text)
+
+
+def test_method_phrase():
+    from geo.plain import method_phrase
+    assert method_phrase("town_seat", "zh") == "镇政府驻地"
+    assert method_phrase("gazetteer", "en") == "matched in the gazetteer"
+    assert method_phrase(None, "en") == DASH

@@ -8,9 +8,11 @@ import streamlit as st
 
 from geo import filtering, loading
 from geo.i18n import I18n
+from geo.plain import town_names_for
 from geo.stats import key_figures
 from layers.basemaps import Basemap, available_basemaps, get_basemap
 from ui import data
+from ui.card import selected_card
 from ui.config import api_keys_checked
 from ui.kiosk import apply_css, kiosk_idle_timer
 from ui.map_view import map_view
@@ -111,7 +113,9 @@ def map_page() -> None:
                   d=figs["district_wide"], u=figs["not_located"]))
     if state.town and towns is not None:
         town_view(state.town, towns, filtered, codelists, labels, cat_options, tr, kiosk)
-    result_tabs(filtered, figs, codelists, labels, cat_options, tr, kiosk)
+    town_names = town_names_for(towns, tr.lang)
+    selected_card(projects, codelists, tr, town_names)
+    result_tabs(filtered, figs, codelists, labels, cat_options, tr, kiosk, town_names)
     if kiosk:
         kiosk_idle_timer()
     sync_query_params(state)

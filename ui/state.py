@@ -10,6 +10,8 @@ from geo import viewstate
 from ui.config import kiosk_forced
 
 MAP_KEY = "gy_map"
+PROJECT = "gy_project"  # the selected project id ('' = none); in the URL as ?project=
+VIEW = "gy_view"  # the map's last centre and zoom ((lat, lon), zoom) or None; ?c=&z=
 W = {  # widget keys
     "lang": "w_lang", "categories": "w_cat", "statuses": "w_status", "towns": "w_town",
     "precisions": "w_prec", "text": "w_q", "town": "w_view", "basemap": "w_base",
@@ -24,6 +26,7 @@ def valid_values(projects: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
         towns=list(towns["code"]) if towns is not None else [],
         precisions=[int(c) for c in codelists.precision.index],
         basemaps=basemaps,
+        projects=list(projects["id"].astype(str)) if "id" in projects.columns else [],
     )
 
 
@@ -40,6 +43,12 @@ def init_state(valid: viewstate.Valid) -> viewstate.ViewState:
             value = getattr(state, field)
             st.session_state[key] = list(value) if isinstance(value, tuple) else value
         st.session_state["gy_mode"] = state.mode
+        st.session_state[PROJECT] = state.project
+        st.session_state[VIEW] = (state.center, state.zoom) if state.center and state.zoom \
+            else None
+        # a project id in the link that does not exist: ignored, with a notice (ui.card)
+        st.session_state["gy_project_bad"] = bool(st.query_params.get("project")) and \
+            not state.project
         st.session_state["gy_init"] = True
     return current_state()
 
@@ -56,6 +65,9 @@ def current_state() -> viewstate.ViewState:
         text=str(ss.get(W["text"], "") or "")[: viewstate.MAX_TEXT],
         town=ss.get(W["town"], "") or "",
         basemap=ss.get(W["basemap"], "none"),
+        project=ss.get(PROJECT, "") or "",
+        center=tuple((ss.get(VIEW) or ((), 0))[0]),
+        zoom=int((ss.get(VIEW) or ((), 0))[1]),
     )
 
 
@@ -64,6 +76,25 @@ def reset_filters() -> None:
         st.session_state[W[field]] = []
     st.session_state[W["text"]] = ""
     st.session_state[W["town"]] = ""
+
+
+def select_project(project_id: str) -> None:
+    """Select a project (its card opens, the map shows it); '' closes the card."""
+    st.session_state[PROJECT] = project_id
+
+
+def remember_view(returned: object) -> None:
+    """Keep the map's centre and zoom (st_folium's returned ``center``/``zoom``) for the URL;
+    values outside the allowed box or zoom range are dropped."""
+    if not isinstance(returned, dict):
+        return
+    center, zoom = returned.get("center"), returned.get("zoom")
+    if not isinstance(center, dict) or zoom is None:
+        return
+    c = viewstate.parse_center(f"{center.get('lat')},{center.get('lng')}")
+    z = viewstate.parse_zoom(zoom)
+    if c and z:
+        st.session_state[VIEW] = (c, z)
 
 
 def on_map_click() -> None:
