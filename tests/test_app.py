@@ -113,10 +113,10 @@ def test_table_row_click_selects_the_project(app, monkeypatch):
     ids = list(table.value["编号"])
     # what a click on row 2 leaves in session state before the callback runs
     fake = {"w_table": {"selection": {"rows": [2], "columns": []}}, "gy_table_ids": ids}
-    monkeypatch.setattr(streamlit, "session_state", fake)
-    on_table_select()
+    with monkeypatch.context() as m:
+        m.setattr(streamlit, "session_state", fake)
+        on_table_select()
     assert fake["gy_project"] == ids[2]
-    monkeypatch.undo()
     at.session_state["gy_project"] = ids[2]
     at.run()
     assert at.query_params["project"] == ids[2]
