@@ -258,3 +258,14 @@ def test_broken_official_towns_fall_back_with_notice(monkeypatch, tmp_path):
     assert any("missing.gpkg" in i.value for i in at.info)
     assert any("模拟边界" in w.value for w in at.warning)
     assert len(at.selectbox(key="w_view").options) == 18
+
+
+def test_map_centre_and_zoom_in_the_url(app):
+    at = app(c="23.05,112.46", z="12")
+    assert not at.exception
+    assert at.query_params["c"] == "23.05,112.46" and at.query_params["z"] == "12"
+    bad = app(c="51.5,-0.1", z="40")
+    assert "c" not in bad.query_params and "z" not in bad.query_params
+    # choosing a town forgets the old view: the map fits the town
+    at.selectbox(key="w_view").set_value(T2).run()
+    assert "c" not in at.query_params

@@ -17,7 +17,15 @@ from ui.config import api_keys_checked
 from ui.kiosk import apply_css, kiosk_idle_timer
 from ui.map_view import map_view
 from ui.sidebar import category_options, filters_sidebar
-from ui.state import W, current_state, early_kiosk, init_state, sync_query_params, valid_values
+from ui.state import (
+    W,
+    current_state,
+    early_kiosk,
+    init_state,
+    map_view_state,
+    sync_query_params,
+    valid_values,
+)
 from ui.tabs import result_tabs
 from ui.text import Labels, md_text
 from ui.town_view import town_chooser, town_view
@@ -108,7 +116,7 @@ def map_page() -> None:
     town_chooser(labels, tr)
     state = current_state()
     map_view(loaded, filtered, codelists, tr, get_basemap(state.basemap), state.town,
-             cat_options, kiosk)
+             cat_options, kiosk, project=state.project, view=map_view_state(state))
     st.caption(tr("map.caption", n=figs["mapped"], total=figs["projects"],
                   d=figs["district_wide"], u=figs["not_located"]))
     if state.town and towns is not None:
@@ -118,4 +126,4 @@ def map_page() -> None:
     result_tabs(filtered, figs, codelists, labels, cat_options, tr, kiosk, town_names)
     if kiosk:
         kiosk_idle_timer()
-    sync_query_params(state)
+    sync_query_params(current_state())  # incl. what the map and the card changed

@@ -101,11 +101,23 @@ def on_map_click() -> None:
     """st_folium on_change: a click on a town outline opens that town's view."""
     towns = st.session_state.get("gy_towns")
     clicked = st.session_state.get(MAP_KEY)
+    remember_view(clicked)
     if towns is None or not clicked:
         return
     code = viewstate.town_from_click(clicked, towns)
     if code:
         st.session_state[W["town"]] = code
+
+
+def map_view_state(state: viewstate.ViewState) -> tuple[tuple[float, ...], int] | None:
+    """The map's remembered centre and zoom, forgotten when the town view or the selected
+    project changes (the map then fits the new town or project)."""
+    focus = (state.town, state.project)
+    last = st.session_state.get("gy_focus")
+    st.session_state["gy_focus"] = focus
+    if last is not None and last != focus:
+        st.session_state[VIEW] = None
+    return st.session_state.get(VIEW)
 
 
 def sync_query_params(state: viewstate.ViewState) -> None:
