@@ -23,6 +23,7 @@ from ui.state import (
     early_kiosk,
     init_state,
     map_view_state,
+    relabel_widgets,
     sync_query_params,
     valid_values,
 )
@@ -62,6 +63,7 @@ def page_header(tr: I18n, kiosk: bool) -> None:
             st.caption(tr("app.subtitle"))
     with lang_col:
         st.radio(tr("lang.label"), options=["zh", "en"], key=W["lang"], horizontal=True,
+                 on_change=relabel_widgets,
                  format_func=lambda v: "中文" if v == "zh" else "English",
                  label_visibility="collapsed")
 

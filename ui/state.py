@@ -78,6 +78,18 @@ def reset_filters() -> None:
     st.session_state[W["town"]] = ""
 
 
+def relabel_widgets() -> None:
+    """On a language switch: set every option widget's value again, so that Streamlit sends
+    it to the browser with the labels of the new language. (Streamlit keeps a keyed widget's
+    value in the browser as its *formatted* label; without this, a chip chosen in English
+    stays "In preparation" after switching to 中文 and no longer maps to its code.)"""
+    ss = st.session_state
+    for field in ("categories", "statuses", "towns", "precisions", "town", "basemap"):
+        if W[field] in ss:
+            value = ss[W[field]]
+            ss[W[field]] = list(value) if isinstance(value, list | tuple) else value
+
+
 def select_project(project_id: str) -> None:
     """Select a project (its card opens, the map shows it); '' closes the card."""
     st.session_state[PROJECT] = project_id
