@@ -70,9 +70,11 @@ def project_card(row: pd.Series, codelists: gc.Codelists, tr: I18n,
     code = int(row["precision"]) if not is_missing(row.get("precision")) else 9
     with st.container(border=True, key="w_card"):
         head, close = st.columns([5, 1])
-        head.subheader(md_text(row.get("title_zh") or pid))
-        if not is_missing(row.get("title_en")):
-            head.caption(md_text(row["title_en"]))
+        own, other = ("title_zh", "title_en") if lang == "zh" else ("title_en", "title_zh")
+        title = row.get(own) if not is_missing(row.get(own)) else row.get(other)
+        head.subheader(md_text(title if not is_missing(title) else pid))
+        if not is_missing(row.get(other)) and row.get(other) != title:
+            head.caption(md_text(row[other]))
         close.button(tr("card.close"), key="w_card_close", on_click=select_project,
                      args=("",))
         _line(tr("card.group"), f"{group} · {cat_label}" if group else cat_label)

@@ -128,4 +128,6 @@ def map_page() -> None:
     result_tabs(filtered, figs, codelists, labels, cat_options, tr, kiosk, town_names)
     if kiosk:
         kiosk_idle_timer()
+    # warm the other language's map features (shared cache) so a switch draws at once
+    data.features_for(tr.other().lang, state.basemap)
     sync_query_params(current_state())  # incl. what the map and the card changed
