@@ -269,3 +269,10 @@ def test_map_centre_and_zoom_in_the_url(app):
     # choosing a town forgets the old view: the map fits the town
     at.selectbox(key="w_view").set_value(T2).run()
     assert "c" not in at.query_params
+
+
+def test_card_shows_hostile_text_as_data(app):
+    at = app(project="hostile-xss", lang="en")
+    assert not at.exception
+    md = "\n".join(m.value for m in at.markdown[1:]) + "".join(s.value for s in at.subheader)
+    assert "<img" not in md and "<script" not in md and "](" not in md
