@@ -21,7 +21,8 @@ MODES = ("normal", "kiosk")
 
 @dataclass(frozen=True)
 class ViewState:
-    """What the URL query string carries: filters, town view, language, mode, basemap."""
+    """What the URL query string carries: filters, town view, language, mode, basemap, the
+    selected project and the map's centre and zoom."""
 
     lang: str = "zh"
     mode: str = "normal"
@@ -32,12 +33,20 @@ class ViewState:
     text: str = ""
     town: str = ""  # town view (code) or ''
     basemap: str = "none"
+    project: str = ""  # the selected project (its card is open, the map shows it) or ''
+    center: tuple[float, ...] = ()  # the map's centre (lat, lon) as last seen, or ()
+    zoom: int = 0  # the map's zoom as last seen (MIN_ZOOM..MAX_ZOOM), or 0
 
+
+#: a map centre from a URL must lie in this box (lat, lon; around 高要区 with a wide margin)
+CENTER_BOX = (21.0, 25.5, 110.0, 116.0)
+MIN_ZOOM, MAX_ZOOM = 6, 18
 
 #: query-string key for each ViewState field
 PARAM_KEYS = {
     "lang": "lang", "mode": "mode", "categories": "cat", "statuses": "status", "towns": "town",
     "precisions": "prec", "text": "q", "town": "view", "basemap": "base",
+    "project": "project", "center": "c", "zoom": "z",
 }
 
 
@@ -50,6 +59,32 @@ class Valid:
     towns: Sequence[str] = ()
     precisions: Sequence[int] = ()
     basemaps: Sequence[str] = ("none",)
+    projects: Sequence[str] = ()
+
+
+def parse_center(value: object) -> tuple[float, ...]:
+    """``"lat,lon"`` -> (lat, lon) rounded to 5 decimals, or () outside `CENTER_BOX` or
+    malformed."""
+    parts = _first(value).split(",")
+    if len(parts) != 2:
+        return ()
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        return ()
+    lat_lo, lat_hi, lon_lo, lon_hi = CENTER_BOX
+    if not (lat_lo <= lat <= lat_hi and lon_lo <= lon <= lon_hi):  # also rejects NaN
+        return ()
+    return (round(lat, 5), round(lon, 5))
+
+
+def parse_zoom(value: object) -> int:
+    """An integer zoom MIN_ZOOM..MAX_ZOOM, or 0."""
+    try:
+        z = int(float(_first(value)))
+    except (ValueError, OverflowError):
+        return 0
+    return z if MIN_ZOOM <= z <= MAX_ZOOM else 0
 
 
 def _first(value: object) -> str:
@@ -84,6 +119,7 @@ def parse_query_params(params: Mapping[str, object], valid: Valid) -> ViewState:
     mode = _first(get("mode"))
     base = _first(get("basemap"))
     town = _first(get("town"))
+    project = _first(get("project"))
     text = _CONTROL.sub(" ", _first(get("text")))[:MAX_TEXT].strip()
     return ViewState(
         lang=lang if lang in LANGS else "zh",
@@ -95,6 +131,9 @@ def parse_query_params(params: Mapping[str, object], valid: Valid) -> ViewState:
         text=text,
         town=town if town in valid.towns else "",
         basemap=base if base in valid.basemaps else "none",
+        project=project if project in valid.projects else "",
+        center=parse_center(get("center")),
+        zoom=parse_zoom(get("zoom")),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from tests.fixtures.app_support import ROOT
@@ -16,7 +18,7 @@ def metric(at: AppTest, label: str) -> str:
 
 def id_tables(at: AppTest) -> list:
     """Dataframes listing projects (they have the ID column), in page order."""
-    return [d.value for d in at.dataframe if d.value.columns[0] in ("编号", "ID")]
+    return [d.value for d in at.dataframe if d.value.columns[-1] in ("编号", "ID")]
 
 
 def test_starts_in_chinese_with_all_projects(app):
@@ -51,13 +53,74 @@ def test_filters_change_counts_and_table(app):
     assert at.text_input(key="w_q").value == ""
 
 
+def stats_text(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "泊位" in m.value or "Berths" in m.value)
+
+
 def test_statistics_follow_filters(app):
     at = app(cat="port")
-    assert metric(at, "泊位") == "6"
-    assert metric(at, "泊位吨级合计(DWT)") == "22,000"
-    assert metric(at, "道路与高速(km)") == "0.0"
+    text = stats_text(at)
+    assert "泊位&#58;\u20606 个" in text and "22,000 DWT" in text
+    assert "道路与高速&#58;\u2060筛选结果中没有此类项目" in text
+    assert "0.0" not in text
     at.multiselect(key="w_cat").set_value(["road", "highway"]).run()
-    assert metric(at, "道路与高速(km)") == "52.9"
+    assert "52.9 km" in stats_text(at)
+
+
+def test_statistics_never_show_zero_for_unknown_lengths(app):
+    at = app()
+    at.multiselect(key="w_prec").set_value([3, 4]).run()  # points and district-wide only
+    text = stats_text(at)
+    assert "长度未知" in text or "没有此类项目" in text
+    assert not re.search(r"(^|[^\d.,])0\.0\b", text) and "None" not in text
+
+
+def test_project_link_opens_the_card(monkeypatch):
+    monkeypatch.delenv("GAOYAO_DATA_DIR", raising=False)
+    monkeypatch.delenv("GAOYAO_OFFICIAL_TOWNS", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["project"] = "port-jinli-container-berths"
+    at.run()
+    assert not at.exception
+    assert at.subheader[0].value == "金利港5000吨级标准集装箱码头泊位"
+    md = "\n".join(m.value for m in at.markdown)
+    for needle in ("交通 · 港口码头", "前期", "推进…建设", "2021&#45;12", "金利镇",
+                   "第六章第一节", "“4 个5000吨级标准集装箱码头泊位”", "泊位数 4",
+                   "5,000", "地名库匹配", "进展记录"):
+        assert needle in md, needle
+    assert "None" not in md and "nan" not in md
+    assert any("port&#45;jinli&#45;container&#45;berths" in c.value for c in at.caption)
+    assert at.query_params["project"] == "port-jinli-container-berths"
+    at.button(key="w_card_close").click().run()
+    assert "project" not in at.query_params
+    assert not any(s.value.startswith("金利港5000") for s in at.subheader)
+
+
+def test_unknown_project_is_ignored_with_notice(app):
+    at = app(project="no-such-project")
+    assert not at.exception
+    assert any("不存在" in i.value for i in at.info)
+    assert "project" not in at.query_params
+
+
+def test_table_row_click_selects_the_project(app, monkeypatch):
+    import streamlit
+
+    from ui.tabs import on_table_select
+
+    at = app()
+    table = next(d for d in at.dataframe if d.value.columns[-1] == "编号")
+    ids = list(table.value["编号"])
+    # what a click on row 2 leaves in session state before the callback runs
+    fake = {"w_table": {"selection": {"rows": [2], "columns": []}}, "gy_table_ids": ids}
+    with monkeypatch.context() as m:
+        m.setattr(streamlit, "session_state", fake)
+        on_table_select()
+    assert fake["gy_project"] == ids[2]
+    at.session_state["gy_project"] = ids[2]
+    at.run()
+    assert at.query_params["project"] == ids[2]
+    assert any(m.value.startswith(("位置", "未定位")) for m in at.markdown)
 
 
 def test_town_view_lists_projects_in_or_crossing(app):
@@ -195,3 +258,21 @@ def test_broken_official_towns_fall_back_with_notice(monkeypatch, tmp_path):
     assert any("missing.gpkg" in i.value for i in at.info)
     assert any("模拟边界" in w.value for w in at.warning)
     assert len(at.selectbox(key="w_view").options) == 18
+
+
+def test_map_centre_and_zoom_in_the_url(app):
+    at = app(c="23.05,112.46", z="12")
+    assert not at.exception
+    assert at.query_params["c"] == "23.05,112.46" and at.query_params["z"] == "12"
+    bad = app(c="51.5,-0.1", z="40")
+    assert "c" not in bad.query_params and "z" not in bad.query_params
+    # choosing a town forgets the old view: the map fits the town
+    at.selectbox(key="w_view").set_value(T2).run()
+    assert "c" not in at.query_params
+
+
+def test_card_shows_hostile_text_as_data(app):
+    at = app(project="hostile-xss", lang="en")
+    assert not at.exception
+    md = "\n".join(m.value for m in at.markdown[1:]) + "".join(s.value for s in at.subheader)
+    assert "<img" not in md and "<script" not in md and "](" not in md

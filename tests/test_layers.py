@@ -385,13 +385,16 @@ def test_projects_table_translates_codes_and_headers(data):
     from layers.tables import count_frame, projects_table
 
     en = projects_table(data["projects"], data["codelists"], translator("en"))
-    assert list(en.columns)[:3] == ["ID", "Project", "Category"]
+    assert list(en.columns)[:4] == ["Project", "Towns", "Status", "Group · category"]
+    assert en.columns[-1] == "ID"
     port = en[en["ID"] == "port-gaoyao-berths"].iloc[0]
-    assert port["Category"] == "Ports and berths" and port["Status"] == "Under way"
+    assert port["Group · category"] == "Transport · Ports and berths"
+    assert port["Status"] == "Under way"
     assert port["Project"] == "Gaoyao port berth expansion"
-    assert port["Precision"].startswith("2 ")
+    assert "near a known place" in port["Location"]
+    assert not en.astype(str).isin(["None", "nan"]).any().any()
     zh = projects_table(data["projects"], data["codelists"], translator("zh"))
-    assert len(zh) == len(data["projects"]) and zh.columns[0] == "编号"
+    assert len(zh) == len(data["projects"]) and zh.columns[0] == "项目"
     assert not zh["镇街"].dropna().str.contains(";").any()
     counts = count_frame({"port": 2, "bogus": 1}, {"port": "港口码头"}, translator("zh"), "类别")
     assert counts.to_dict("list") == {"类别": ["港口码头", "bogus"], "数量": [2, 1]}

@@ -10,16 +10,27 @@ import streamlit as st
 
 from geo import filtering, loading, viewstate
 from geo.i18n import I18n
+from geo.plain import town_names_for
 from geo.stats import key_figures
 from layers.basemaps import Basemap, available_basemaps, get_basemap
 from ui import data
+from ui.card import selected_card
 from ui.config import api_keys_checked
 from ui.kiosk import apply_css, kiosk_idle_timer
 from ui.kiosk_page import kiosk_page
 from ui.map_view import map_view
 from ui.progress_map import as_of_sidebar, as_of_value, changed_filter
 from ui.sidebar import category_options, filters_sidebar
-from ui.state import W, current_state, early_kiosk, init_state, sync_query_params, valid_values
+from ui.state import (
+    W,
+    current_state,
+    early_kiosk,
+    init_state,
+    map_view_state,
+    relabel_widgets,
+    sync_query_params,
+    valid_values,
+)
 from ui.tabs import result_tabs
 from ui.text import Labels, md_text
 from ui.town_view import town_chooser, town_view
@@ -58,6 +69,7 @@ def page_header(tr: I18n, kiosk: bool) -> None:
             st.caption(tr("app.subtitle"))
     with lang_col:
         st.radio(tr("lang.label"), options=["zh", "en"], key=W["lang"], horizontal=True,
+                 on_change=relabel_widgets,
                  format_func=lambda v: "中文" if v == "zh" else "English",
                  label_visibility="collapsed")
 
@@ -135,17 +147,22 @@ def map_page() -> None:
     town_chooser(labels, tr)
     state = current_state()
     map_view(loaded, filtered, codelists, tr, get_basemap(state.basemap), state.town,
-             cat_options, kiosk)
+             cat_options, kiosk, project=state.project, view=map_view_state(state))
     st.caption(tr("map.caption", n=figs["mapped"], total=figs["projects"],
                   d=figs["district_wide"], u=figs["not_located"]))
     if in_town is not None and towns is not None:
         town_view(state.town, towns, projects, filtered, in_town, codelists, labels, tr, kiosk,
                   river=loaded.river)
+    town_names = town_names_for(towns, tr.lang)
+    selected_card(projects, codelists, tr, town_names)
     result_tabs(shown, shown_figs, codelists, labels, cat_options, tr, kiosk,
-                export_names=export_name_parts(state, labels, in_town is not None))
+                export_names=export_name_parts(state, labels, in_town is not None),
+                town_names=town_names)
     if kiosk:
         kiosk_idle_timer()
-    sync_query_params(state)
+    # warm the other language's map features (shared cache) so a switch draws at once
+    data.features_for(tr.other().lang, state.basemap)
+    sync_query_params(current_state())  # incl. what the map and the card changed
 
 
 def keep_map_widgets() -> None:

@@ -10,6 +10,8 @@ from geo import viewstate
 from ui.config import kiosk_forced
 
 MAP_KEY = "gy_map"
+PROJECT = "gy_project"  # the selected project id ('' = none); in the URL as ?project=
+VIEW = "gy_view"  # the map's last centre and zoom ((lat, lon), zoom) or None; ?c=&z=
 W = {  # widget keys
     "lang": "w_lang", "categories": "w_cat", "statuses": "w_status", "towns": "w_town",
     "precisions": "w_prec", "text": "w_q", "town": "w_view", "basemap": "w_base",
@@ -24,6 +26,7 @@ def valid_values(projects: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
         towns=list(towns["code"]) if towns is not None else [],
         precisions=[int(c) for c in codelists.precision.index],
         basemaps=basemaps,
+        projects=list(projects["id"].astype(str)) if "id" in projects.columns else [],
     )
 
 
@@ -40,6 +43,12 @@ def init_state(valid: viewstate.Valid) -> viewstate.ViewState:
             value = getattr(state, field)
             st.session_state[key] = list(value) if isinstance(value, tuple) else value
         st.session_state["gy_mode"] = state.mode
+        st.session_state[PROJECT] = state.project
+        st.session_state[VIEW] = (state.center, state.zoom) if state.center and state.zoom \
+            else None
+        # a project id in the link that does not exist: ignored, with a notice (ui.card)
+        st.session_state["gy_project_bad"] = bool(st.query_params.get("project")) and \
+            not state.project
         st.session_state["gy_init"] = True
     return current_state()
 
@@ -56,6 +65,9 @@ def current_state() -> viewstate.ViewState:
         text=str(ss.get(W["text"], "") or "")[: viewstate.MAX_TEXT],
         town=ss.get(W["town"], "") or "",
         basemap=ss.get(W["basemap"], "none"),
+        project=ss.get(PROJECT, "") or "",
+        center=tuple((ss.get(VIEW) or ((), 0))[0]),
+        zoom=int((ss.get(VIEW) or ((), 0))[1]),
     )
 
 
@@ -66,15 +78,58 @@ def reset_filters() -> None:
     st.session_state[W["town"]] = ""
 
 
+def relabel_widgets() -> None:
+    """On a language switch: set every option widget's value again, so that Streamlit sends
+    it to the browser with the labels of the new language. (Streamlit keeps a keyed widget's
+    value in the browser as its *formatted* label; without this, a chip chosen in English
+    stays "In preparation" after switching to 中文 and no longer maps to its code.)"""
+    ss = st.session_state
+    for field in ("categories", "statuses", "towns", "precisions", "town", "basemap"):
+        if W[field] in ss:
+            value = ss[W[field]]
+            ss[W[field]] = list(value) if isinstance(value, list | tuple) else value
+
+
+def select_project(project_id: str) -> None:
+    """Select a project (its card opens, the map shows it); '' closes the card."""
+    st.session_state[PROJECT] = project_id
+
+
+def remember_view(returned: object) -> None:
+    """Keep the map's centre and zoom (st_folium's returned ``center``/``zoom``) for the URL;
+    values outside the allowed box or zoom range are dropped."""
+    if not isinstance(returned, dict):
+        return
+    center, zoom = returned.get("center"), returned.get("zoom")
+    if not isinstance(center, dict) or zoom is None:
+        return
+    c = viewstate.parse_center(f"{center.get('lat')},{center.get('lng')}")
+    z = viewstate.parse_zoom(zoom)
+    if c and z:
+        st.session_state[VIEW] = (c, z)
+
+
 def on_map_click() -> None:
     """st_folium on_change: a click on a town outline opens that town's view."""
     towns = st.session_state.get("gy_towns")
     clicked = st.session_state.get(MAP_KEY)
+    remember_view(clicked)
     if towns is None or not clicked:
         return
     code = viewstate.town_from_click(clicked, towns)
     if code:
         st.session_state[W["town"]] = code
+
+
+def map_view_state(state: viewstate.ViewState) -> tuple[tuple[float, ...], int] | None:
+    """The map's remembered centre and zoom, forgotten when the town view or the selected
+    project changes (the map then fits the new town or project)."""
+    focus = (state.town, state.project)
+    last = st.session_state.get("gy_focus")
+    st.session_state["gy_focus"] = focus
+    if last is not None and last != focus:
+        st.session_state[VIEW] = None
+    return st.session_state.get(VIEW)
 
 
 def sync_query_params(state: viewstate.ViewState) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -12,8 +12,17 @@ import streamlit as st
 from geo import codelists as gc
 from geo import export
 from geo.i18n import I18n
-from geo.stats import capacities, counts_by
+from geo.stats import (
+    RAIL_CATEGORIES,
+    ROAD_CATEGORIES,
+    Quantity,
+    berth_quantity,
+    capacities,
+    counts_by,
+    route_length,
+)
 from layers.tables import count_frame, projects_table
+from ui.state import select_project
 from ui.text import Labels, md_text
 
 
@@ -35,18 +44,58 @@ def count_tables(df: pd.DataFrame, codelists: gc.Codelists, labels: Labels,
                     key=f"{key}_status")
 
 
-def table_tab(filtered: pd.DataFrame, codelists: gc.Codelists, tr: I18n) -> None:
-    st.dataframe(projects_table(filtered, codelists, tr), hide_index=True,
-                 width="stretch", key="w_table")
+def on_table_select() -> None:
+    """A click on a table row selects that project (card, map); a cleared selection keeps it."""
+    rows = st.session_state.get("w_table", {}).get("selection", {}).get("rows", [])
+    ids = st.session_state.get("gy_table_ids", [])
+    if rows and 0 <= rows[0] < len(ids):
+        select_project(ids[rows[0]])
+
+
+def table_tab(filtered: pd.DataFrame, codelists: gc.Codelists, tr: I18n,
+              town_names: Mapping[str, str] | None = None) -> None:
+    st.caption(tr("table.select_hint"))
+    st.session_state["gy_table_ids"] = list(filtered["id"].astype(str))
+    st.dataframe(projects_table(filtered, codelists, tr, town_names), hide_index=True,
+                 width="stretch", key="w_table", on_select=on_table_select,
+                 selection_mode="single-row")
+
+
+def quantity_line(q: Quantity, label: str, tr: I18n) -> str:
+    """"道路与高速:已知 12.3 km(…),21 项中 16 项长度未知" -- never 0.0 for an unknown."""
+    if q.concerned == 0:
+        return tr("stats.roads_none", label=label)
+    if not q.is_known:
+        return tr("stats.roads_unknown", label=label, n=q.concerned)
+    km = f"{q.value:,.1f}"
+    if q.unknown == 0:
+        return tr("stats.roads_all_known", label=label, km=km, how=tr("stats.how"),
+                  n=q.concerned)
+    return tr("stats.roads_line", label=label, km=km, how=tr("stats.how"), n=q.concerned,
+              u=q.unknown)
+
+
+def berth_line(q: Quantity, tr: I18n) -> str:
+    if q.concerned == 0:
+        return tr("stats.berths_none")
+    if not q.is_known:
+        return tr("stats.berths_unknown")
+    b = f"{q.value:,.0f}"
+    if q.unknown == 0:
+        return tr("stats.berths_all_known", b=b, n=q.concerned)
+    return tr("stats.berths_line", b=b, n=q.concerned, u=q.unknown)
 
 
 def stats_tab(filtered: pd.DataFrame, figs: dict, codelists: gc.Codelists, labels: Labels,
               cat_options: Sequence[str], tr: I18n) -> None:
-    s1, s2, s3, s4 = st.columns(4)
-    s1.metric(tr("stats.km_roads"), f"{figs['km_roads']:,.1f}")
-    s2.metric(tr("stats.km_railway"), f"{figs['km_railway']:,.1f}")
-    s3.metric(tr("stats.berths"), figs["berths"])
-    s4.metric(tr("stats.dwt"), f"{figs['berth_dwt_total']:,.0f}")
+    roads = route_length(filtered, ROAD_CATEGORIES)
+    rail = route_length(filtered, RAIL_CATEGORIES)
+    berths = berth_quantity(filtered)
+    lines = [quantity_line(roads, tr("stats.roads_label"), tr),
+             quantity_line(rail, tr("stats.rail_label"), tr), berth_line(berths, tr)]
+    if berths.is_known and figs.get("berth_dwt_total"):
+        lines.append(tr("stats.dwt_line", dwt=f"{figs['berth_dwt_total']:,.0f}"))
+    st.markdown("\n".join(f"- {md_text(line)}" for line in lines))
     st.caption(tr("stats.note"))
     count_tables(filtered, codelists, labels, cat_options, tr, "w_stats")
     cap = capacities(filtered)
@@ -96,13 +145,15 @@ def export_tab(filtered: gpd.GeoDataFrame, tr: I18n,
 
 def result_tabs(filtered: gpd.GeoDataFrame, figs: dict, codelists: gc.Codelists, labels: Labels,
                 cat_options: Sequence[str], tr: I18n, kiosk: bool,
-                export_names: tuple[str, Sequence[str]] = ("", ())) -> None:
+                export_names: tuple[str, Sequence[str]] = ("", ()),
+                town_names: Mapping[str, str] | None = None) -> None:
     """Table, statistics and (outside the kiosk) export tabs of `filtered` (the town's set in
-    the town view); `export_names` name the download files."""
+    the town view); `export_names` name the download files; `town_names` (code -> name in the
+    UI language) label the table's towns."""
     names = [tr("tab.table"), tr("tab.stats")] + ([] if kiosk else [tr("tab.export")])
     tabs = st.tabs(names)
     with tabs[0]:
-        table_tab(filtered, codelists, tr)
+        table_tab(filtered, codelists, tr, town_names)
     with tabs[1]:
         stats_tab(filtered, figs, codelists, labels, cat_options, tr)
     if not kiosk:
