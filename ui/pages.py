@@ -7,13 +7,23 @@ import pandas as pd
 import streamlit as st
 
 from geo import filtering, loading
+from geo.aggregate import Accounting, accounting
 from geo.i18n import I18n
 from geo.stats import key_figures
 from layers.basemaps import Basemap, available_basemaps, get_basemap
 from ui import data
 from ui.config import api_keys_checked
 from ui.kiosk import apply_css, kiosk_idle_timer
-from ui.map_view import map_view
+from ui.map_view import (
+    accounting_line,
+    by_groups,
+    group_counts,
+    group_toggles,
+    map_legend,
+    map_view,
+    off_map_lists,
+    selected_groups,
+)
 from ui.sidebar import category_options, filters_sidebar
 from ui.state import W, current_state, early_kiosk, init_state, sync_query_params, valid_values
 from ui.tabs import result_tabs
@@ -56,12 +66,14 @@ def page_header(tr: I18n, kiosk: bool) -> None:
                  label_visibility="collapsed")
 
 
-def key_metrics(figs: dict, tr: I18n) -> None:
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(tr("metric.shown"), figs["projects"])
-    c2.metric(tr("metric.mapped"), figs["mapped"])
-    c3.metric(tr("metric.district_wide"), figs["district_wide"])
-    c4.metric(tr("metric.not_located"), figs["not_located"])
+def key_metrics(acct: Accounting, filtered: pd.DataFrame, codelists, tr: I18n) -> None:
+    """The number of filtered projects and how each one appears on screen (the accounting
+    line adds up to it), with the lists of the ones the map cannot draw."""
+    c1, c2 = st.columns([1, 5])
+    c1.metric(tr("metric.shown"), acct.total)
+    with c2:
+        accounting_line(acct, tr)
+        off_map_lists(filtered, codelists, tr)
 
 
 def notices(towns: pd.DataFrame | None, towns_notice: str, key_notice: str, tr: I18n,
@@ -100,15 +112,20 @@ def map_page() -> None:
     filtered = filtering.filter_projects(projects, state.categories, state.statuses, state.towns,
                                          state.precisions, state.text, town_table=towns,
                                          synonyms=data.synonyms_cached())
+    before_groups = filtered
+    filtered = by_groups(filtered, codelists, selected_groups(codelists))
     figs = key_figures(filtered)
-    key_metrics(figs, tr)
+    key_metrics(accounting(filtered), filtered, codelists, tr)
     notices(towns, loaded.towns_notice, key_notice, tr, kiosk)
     town_chooser(labels, tr)
     state = current_state()
-    map_view(loaded, filtered, codelists, tr, get_basemap(state.basemap), state.town,
-             cat_options, kiosk)
-    st.caption(tr("map.caption", n=figs["mapped"], total=figs["projects"],
-                  d=figs["district_wide"], u=figs["not_located"]))
+    map_col, legend_col = st.columns([4, 1.25])
+    with legend_col:
+        group_toggles(group_counts(before_groups, codelists), codelists, tr)
+        map_legend(filtered, towns, codelists, tr)
+    with map_col:
+        map_view(loaded, filtered, codelists, tr, get_basemap(state.basemap), state.town,
+                 labels.towns, kiosk)
     if state.town and towns is not None:
         town_view(state.town, towns, filtered, codelists, labels, cat_options, tr, kiosk)
     result_tabs(filtered, figs, codelists, labels, cat_options, tr, kiosk)
