@@ -86,8 +86,10 @@ def build_map(
         frame = frame if frame is not None else towns
     if frame is not None:
         m.fit_bounds(bounds_of(for_display(frame, basemap)))
-    if summaries:
-        HtmlOverlay("", map_css() + TOWN_CSS, "gy-legend").add_to(m)
+    if summaries:  # only the modelled-outline note stays on the map (small, click-through)
+        note = esc(tr("legend.modelled")) if modelled else ""
+        HtmlOverlay(f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
+                    map_css() + TOWN_CSS, "gy-legend").add_to(m)
         zoom_labels(m)
     else:
         legend = legend_html(codelists, tr, legend_categories, modelled, basemap)

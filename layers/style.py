@@ -105,7 +105,7 @@ def feature_style(color: str, stage: str, dash: str, precision: int, kind: str) 
         # an approximate (schematic) route: a wide dashed line, status by opacity only
         style.update(
             weight=6 if approx else 4,
-            opacity=round(opacity * (0.8 if approx else 1.0), 3),
+            opacity=round(0.35 + 0.5 * opacity if approx else opacity, 3),
             lineCap="butt" if approx else "round",
             dashArray="12 7" if approx else (dash or None),
         )

@@ -15,12 +15,19 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo.aggregate import shade_classes, town_summaries
+from geo.aggregate import placements, shade_classes, town_summaries
 from geo.codelists import Codelists
 from layers.base import simplify_for_display
 from layers.basemaps import Basemap
 from layers.display import for_display
-from layers.labels import detail_zooms, label_size_px, place_labels
+from layers.labels import (
+    WEB_MERCATOR,
+    LabelSpot,
+    detail_zooms,
+    label_size_px,
+    metres_per_pixel,
+    place_labels,
+)
 from layers.town_summary import SHADES, chip_count, town_summary_layer
 
 #: label zoom steps above the map's default zoom (layers.labels)
@@ -45,11 +52,67 @@ def total_px(n: int) -> float:
     return 0.0 if n <= 0 else 13.0 + 7.0 * len(str(n))
 
 
-def town_layer(projects: pd.DataFrame, towns: gpd.GeoDataFrame, codelists: Codelists,
-               names: Mapping[str, str], lang: str, tip: str, name: str, basemap: Basemap,
-               zoom: float, highlight: str | None = None) -> folium.FeatureGroup:
-    """The shaded towns with name, total and chips by group for the filtered `projects`
-    (EPSG:4326), labels placed without collisions from the map's default `zoom`."""
+#: screen size (px) of a project symbol and of a cluster icon, with a small margin
+MARKER_PX = 26.0
+CLUSTER_PX = 40.0
+CLUSTER_RADIUS_PX = 44.0
+
+
+def marker_obstacles(projects: pd.DataFrame, basemap: Basemap,
+                     zoom: float) -> list[tuple[float, float, float, float]]:
+    """Where the drawn project markers will sit at `zoom`, as label obstacles
+    ``(lon, lat, w_px, h_px)`` in the basemap's datum: markers closer than the cluster radius
+    are grouped greedily like the marker cluster does, a group at its mean position."""
+    if not len(projects) or "geometry" not in projects:
+        return []
+    pts = projects[placements(projects) == "marker"]
+    if not len(pts):
+        return []
+    shown = for_display(gpd.GeoDataFrame(pts, geometry="geometry", crs=projects.crs), basemap)
+    points = [p for g in shown.geometry for p in getattr(g, "geoms", [g])]
+    merc = gpd.GeoSeries(points, crs=shown.crs).to_crs(WEB_MERCATOR)
+    radius = CLUSTER_RADIUS_PX * metres_per_pixel(zoom)
+    groups: list[list[int]] = []
+    for i, pt in enumerate(merc):
+        for g in groups:
+            if merc.iloc[g[0]].distance(pt) < radius:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    out = []
+    for g in groups:
+        size = CLUSTER_PX if len(g) > 1 else MARKER_PX
+        for i in ([*g] if len(g) > 1 else g):  # the cluster may sit near any of its members
+            out.append((points[i].x, points[i].y, size, size))
+        if len(g) > 1:
+            x = sum(points[i].x for i in g) / len(g)
+            y = sum(points[i].y for i in g) / len(g)
+            out.append((x, y, size, size))
+    return out
+
+
+LabelPlan = tuple[list[LabelSpot], dict[str, float]]
+
+
+def label_key(projects: pd.DataFrame, towns: gpd.GeoDataFrame, codelists: Codelists,
+              lang: str, basemap: Basemap, zoom: float) -> tuple:
+    """Everything the label plan depends on, hashable (for the app's cache): the language,
+    basemap, zoom, every town's total and chip count, and the marker obstacles."""
+    summary = summary_table(projects, towns, codelists)
+    n_chips = (summary[list(codelists.groups.index)] > 0).sum(axis=1)
+    chips = tuple(zip(summary.index, summary["total"].astype(int).tolist(),
+                      n_chips.astype(int).tolist(), strict=True))
+    obstacles = tuple(tuple(round(v, 6) for v in o)
+                      for o in marker_obstacles(projects, basemap, zoom))
+    return (lang, basemap.key, float(zoom), chips, obstacles)
+
+
+def label_plan(projects: pd.DataFrame, towns: gpd.GeoDataFrame, codelists: Codelists,
+               names: Mapping[str, str], lang: str, basemap: Basemap,
+               zoom: float) -> LabelPlan:
+    """Label spots (no overlap with each other nor with the markers, `layers.labels`) and the
+    zoom from which each label shows its chips."""
     groups = group_table(codelists, lang)
     summary = summary_table(projects, towns, codelists)
     shown = simplify_for_display(for_display(towns, basemap))
@@ -58,10 +121,25 @@ def town_layer(projects: pd.DataFrame, towns: gpd.GeoDataFrame, codelists: Codel
     sizes = {c: label_size_px(names.get(c, c), total_px=total_px(int(totals.get(c, 0))))
              for c in codes}
     spots = place_labels(shown, sizes, zoom, ZOOM_STEPS,
-                         priority={c: float(totals.get(c, 0)) for c in codes})
+                         priority={c: float(totals.get(c, 0)) for c in codes},
+                         obstacles=marker_obstacles(projects, basemap, zoom))
     full = {c: label_size_px(names.get(c, c), chip_count(summary, c, groups),
                              total_px=total_px(int(totals.get(c, 0)))) for c in codes}
-    detail = detail_zooms(spots, full, [zoom + s for s in ZOOM_STEPS])
+    return spots, detail_zooms(spots, full, [zoom + s for s in ZOOM_STEPS])
+
+
+def town_layer(projects: pd.DataFrame, towns: gpd.GeoDataFrame, codelists: Codelists,
+               names: Mapping[str, str], lang: str, tip: str, name: str, basemap: Basemap,
+               zoom: float, highlight: str | None = None,
+               plan: LabelPlan | None = None) -> folium.FeatureGroup:
+    """The shaded towns with name, total and chips by group for the filtered `projects`
+    (EPSG:4326), labels placed without collisions from the map's default `zoom` (`plan`: a
+    precomputed `label_plan` for the same arguments)."""
+    groups = group_table(codelists, lang)
+    summary = summary_table(projects, towns, codelists)
+    shown = simplify_for_display(for_display(towns, basemap))
+    spots, detail = plan if plan is not None else label_plan(
+        projects, towns, codelists, names, lang, basemap, zoom)
     return town_summary_layer(shown, summary, spots, names, groups, tip, name,
                               highlight=highlight, detail=detail)
 

@@ -63,12 +63,13 @@ def chip_count(summary: pd.DataFrame, code: str, groups: pd.DataFrame) -> int:
 def _chips(row: pd.Series, groups: pd.DataFrame) -> str:
     """Small coloured count chips, one per group with projects (escaped HTML)."""
     chips = []
-    for code, group in groups.iterrows():
-        n = int(row.get(code, 0))
+    values = row.to_dict()
+    for code, label, color in zip(groups.index, groups["label"], groups["color"], strict=True):
+        n = int(values.get(code, 0))
         if n:
-            chips.append(f'<i style="background:{esc(group["color"])};'
-                         f'color:{esc(_ink(str(group["color"])))}" '
-                         f'title="{esc(group["label"])}">{n}</i>')
+            chips.append(f'<i style="background:{esc(color)};'
+                         f'color:{esc(_ink(str(color)))}" '
+                         f'title="{esc(label)}">{n}</i>')
     return "".join(chips)
 
 

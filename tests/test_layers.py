@@ -165,7 +165,7 @@ def test_styles_reach_the_rendered_js(data):
     html = lm.render_html(m, groups)
     assert '"dashArray": "6 6"' in html
     assert '"fillColor": "#ffffff"' in html
-    assert "L.divIcon({className: 'gy-sym'" in html
+    assert "L.divIcon({className: 'gy-sym '" in html
     assert "L.markerClusterGroup" in html
 
 

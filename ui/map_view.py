@@ -21,10 +21,10 @@ from layers.legend import side_legend_html, side_legend_rows
 from layers.map import build_map
 from layers.projects import project_layers
 from layers.tables import projects_table
-from layers.town_map import shade_legend, summary_table, town_layer
+from layers.town_map import label_key, shade_legend, summary_table, town_layer
 from layers.viewport import bounds_of, center_of, zoom_for_bounds
 from ui.config import api_keys
-from ui.data import MapData, features_for
+from ui.data import MapData, features_for, label_plan_cached
 from ui.state import MAP_KEY, on_map_click
 
 GROUPS_KEY = "w_groups"
@@ -62,7 +62,7 @@ def by_groups(projects: gpd.GeoDataFrame, codelists: gc.Codelists,
 def group_toggles(counts: Mapping[str, int], codelists: gc.Codelists, tr: I18n) -> None:
     """The group toggles (st.pills, multi): they filter the map and every count."""
     st.pills(tr("map.groups"), list(codelists.groups.index), selection_mode="multi",
-             key=GROUPS_KEY,
+             key=GROUPS_KEY, width="stretch",
              format_func=lambda g: f"{codelists.group_label(g, tr.lang)} {counts.get(g, 0)}")
 
 
@@ -115,9 +115,13 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
     _c, district_zoom = view_of(frame, basemap)
     groups = []
     if data.towns is not None and len(data.towns):
+        zoom0 = district_zoom or 10.0
+        key = label_key(filtered, data.towns, codelists, tr.lang, basemap, zoom0)
+        plan = label_plan_cached(key, filtered, data.towns, dict(names), tr.lang,
+                                 basemap.key, zoom0)
         groups.append(town_layer(filtered, data.towns, codelists, names, tr.lang,
                                  tr("map.town_tip"), tr("map.layer_towns"), basemap,
-                                 district_zoom or 10.0, highlight=town or None))
+                                 zoom0, highlight=town or None, plan=plan))
     groups += project_layers(filtered, codelists, tr, basemap,
                              features=features_for(tr.lang, basemap.key))
     if town and data.towns is not None:

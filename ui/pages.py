@@ -69,7 +69,7 @@ def page_header(tr: I18n, kiosk: bool) -> None:
 def key_metrics(acct: Accounting, filtered: pd.DataFrame, codelists, tr: I18n) -> None:
     """The number of filtered projects and how each one appears on screen (the accounting
     line adds up to it), with the lists of the ones the map cannot draw."""
-    c1, c2 = st.columns([1, 5])
+    c1, c2 = st.columns([1, 6])
     c1.metric(tr("metric.shown"), acct.total)
     with c2:
         accounting_line(acct, tr)
@@ -117,11 +117,14 @@ def map_page() -> None:
     figs = key_figures(filtered)
     key_metrics(accounting(filtered), filtered, codelists, tr)
     notices(towns, loaded.towns_notice, key_notice, tr, kiosk)
-    town_chooser(labels, tr)
+    chooser_col, groups_col = st.columns([1, 3.6])
+    with chooser_col:
+        town_chooser(labels, tr)
+    with groups_col:
+        group_toggles(group_counts(before_groups, codelists), codelists, tr)
     state = current_state()
     map_col, legend_col = st.columns([4, 1.25])
     with legend_col:
-        group_toggles(group_counts(before_groups, codelists), codelists, tr)
         map_legend(filtered, towns, codelists, tr)
     with map_col:
         map_view(loaded, filtered, codelists, tr, get_basemap(state.basemap), state.town,

@@ -6,7 +6,7 @@ function(feature, latlng) {
     var st = ((window.gyT || {y: {}}).y[p.s]) || {};
     if (st.html) {
         return L.marker(latlng, {keyboard: false, riseOnHover: true,
-            icon: L.divIcon({className: 'gy-sym', html: st.html, iconSize: [22, 22],
+            icon: L.divIcon({className: 'gy-sym ' + (st.className || ''), html: st.html, iconSize: [22, 22],
                              iconAnchor: [11, 11], tooltipAnchor: [0, -8],
                              popupAnchor: [0, -8]})});
     }
