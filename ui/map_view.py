@@ -71,20 +71,20 @@ def accounting_line(acct: Accounting, tr: I18n) -> None:
     st.markdown("**" + tr("acct.line", total=acct.total, **acct.parts()) + "**")
 
 
-def off_map_lists(filtered: gpd.GeoDataFrame, codelists: gc.Codelists, tr: I18n) -> None:
-    """全区 N 项 / 未定位 N 项: the projects the map cannot draw, with title and status."""
+def off_map_list(filtered: gpd.GeoDataFrame, codelists: gc.Codelists, tr: I18n,
+                 placement: str) -> None:
+    """A popover button "全区 N 项" / "未定位 N 项" listing the projects of `placement`
+    (``district`` or ``unplaced``) that the map cannot draw, with title, status and
+    category."""
     where = placements(filtered) if len(filtered) else pd.Series(dtype=object)
-    cols = st.columns(2)
-    for col, placement, key in ((cols[0], "district", "district"),
-                                (cols[1], "unplaced", "unplaced")):
-        rows = filtered[where == placement] if len(filtered) else filtered
-        with col.expander(tr(f"acct.{key}", n=len(rows))):
-            st.caption(tr(f"acct.{key}_note"))
-            if len(rows):
-                table = projects_table(rows, codelists, tr)
-                keep = [tr("col.title"), tr("col.status"), tr("col.category")]
-                st.dataframe(table[keep], hide_index=True, width="stretch",
-                             key=f"w_list_{key}")
+    rows = filtered[where == placement] if len(filtered) else filtered
+    with st.popover(tr(f"acct.{placement}", n=len(rows)), width="stretch"):
+        st.caption(tr(f"acct.{placement}_note"))
+        if len(rows):
+            table = projects_table(rows, codelists, tr)
+            keep = [tr("col.title"), tr("col.status"), tr("col.category")]
+            st.dataframe(table[keep], hide_index=True, width="stretch",
+                         key=f"w_list_{placement}")
 
 
 def map_legend(filtered: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,

@@ -21,7 +21,7 @@ from ui.map_view import (
     group_toggles,
     map_legend,
     map_view,
-    off_map_lists,
+    off_map_list,
     selected_groups,
 )
 from ui.sidebar import category_options, filters_sidebar
@@ -69,11 +69,14 @@ def page_header(tr: I18n, kiosk: bool) -> None:
 def key_metrics(acct: Accounting, filtered: pd.DataFrame, codelists, tr: I18n) -> None:
     """The number of filtered projects and how each one appears on screen (the accounting
     line adds up to it), with the lists of the ones the map cannot draw."""
-    c1, c2 = st.columns([1, 6])
+    c1, c2, c3, c4 = st.columns([1, 4.2, 1, 1], vertical_alignment="center")
     c1.metric(tr("metric.shown"), acct.total)
     with c2:
         accounting_line(acct, tr)
-        off_map_lists(filtered, codelists, tr)
+    with c3:
+        off_map_list(filtered, codelists, tr, "district")
+    with c4:
+        off_map_list(filtered, codelists, tr, "unplaced")
 
 
 def notices(towns: pd.DataFrame | None, towns_notice: str, key_notice: str, tr: I18n,

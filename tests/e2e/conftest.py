@@ -99,7 +99,7 @@ def multi_geometry_data(directory: Path) -> Path:
     done = set()
     for f in data["features"]:
         g, prec = f["geometry"], int(f["properties"].get("precision") or 9)
-        if not g or prec == 4 or g["type"] in done:
+        if not g or prec in (3, 4, 9) or g["type"] in done:  # drawn ones only
             continue
         if g["type"] == "Polygon":
             moved = [[[x + 0.01, y + 0.01] for x, y in ring] for ring in g["coordinates"]]
