@@ -54,7 +54,7 @@ def total_px(n: int) -> float:
 
 #: screen size (px) of a project symbol and of a cluster icon, with a small margin
 MARKER_PX = 26.0
-CLUSTER_PX = 40.0
+CLUSTER_PX = 32.0
 CLUSTER_RADIUS_PX = 44.0
 
 

@@ -62,7 +62,7 @@ def by_groups(projects: gpd.GeoDataFrame, codelists: gc.Codelists,
 def group_toggles(counts: Mapping[str, int], codelists: gc.Codelists, tr: I18n) -> None:
     """The group toggles (st.pills, multi): they filter the map and every count."""
     st.pills(tr("map.groups"), list(codelists.groups.index), selection_mode="multi",
-             key=GROUPS_KEY, width="stretch",
+             key=GROUPS_KEY, wrap=True,
              format_func=lambda g: f"{codelists.group_label(g, tr.lang)} {counts.get(g, 0)}")
 
 

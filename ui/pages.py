@@ -120,7 +120,7 @@ def map_page() -> None:
     figs = key_figures(filtered)
     key_metrics(accounting(filtered), filtered, codelists, tr)
     notices(towns, loaded.towns_notice, key_notice, tr, kiosk)
-    chooser_col, groups_col = st.columns([1, 3.6])
+    chooser_col, groups_col = st.columns([1.2, 3.4])
     with chooser_col:
         town_chooser(labels, tr)
     with groups_col:
