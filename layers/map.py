@@ -35,6 +35,7 @@ from layers.display import for_display
 from layers.elements import HtmlOverlay
 from layers.legend import legend_html, map_css
 from layers.style import esc
+from layers.town_map import TOWN_PANE, TOWN_PANE_Z
 from layers.town_summary import CSS as TOWN_CSS
 from layers.town_summary import zoom_labels
 from layers.viewport import ZOOM_SNAP, bounds_of
@@ -87,6 +88,7 @@ def build_map(
     if frame is not None:
         m.fit_bounds(bounds_of(for_display(frame, basemap)))
     if summaries:  # only the modelled-outline note stays on the map (small, click-through)
+        folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
         note = esc(tr("legend.modelled")) if modelled else ""
         HtmlOverlay(f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
                     map_css() + TOWN_CSS, "gy-legend").add_to(m)

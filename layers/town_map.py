@@ -30,6 +30,10 @@ from layers.labels import (
 )
 from layers.town_summary import SHADES, chip_count, town_summary_layer
 
+#: the Leaflet pane of the shaded town polygons (`layers.map.build_map` creates it): below the
+#: overlay pane (400), so project lines and areas are always drawn and clicked over them
+TOWN_PANE = "gyTowns"
+TOWN_PANE_Z = 350
 #: label zoom steps above the map's default zoom (layers.labels)
 ZOOM_STEPS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 
@@ -140,8 +144,12 @@ def town_layer(projects: pd.DataFrame, towns: gpd.GeoDataFrame, codelists: Codel
     shown = simplify_for_display(for_display(towns, basemap))
     spots, detail = plan if plan is not None else label_plan(
         projects, towns, codelists, names, lang, basemap, zoom)
-    return town_summary_layer(shown, summary, spots, names, groups, tip, name,
-                              highlight=highlight, detail=detail)
+    fg = town_summary_layer(shown, summary, spots, names, groups, tip, name,
+                            highlight=highlight, detail=detail)
+    for child in fg._children.values():  # the shaded polygons go under every project
+        if isinstance(child, folium.GeoJson) and child.layer_name == "town_summary":
+            child.options["pane"] = TOWN_PANE
+    return fg
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,14 @@ const spot = (l) => {
     const flat = [];
     const walk = (x) => Array.isArray(x) ? x.forEach(walk) : flat.push(x);
     walk(l.getLatLngs());
-    return flat[Math.floor(flat.length / 2)];
+    if (!(l instanceof L.Polygon)) return flat[Math.floor(flat.length / 2)];
+    // an area: just inside one of its vertices (a vertex itself is on the very edge of the
+    // hit region, and the shaded town underneath would answer instead)
+    let ring = l.getLatLngs();
+    while (Array.isArray(ring[0])) ring = ring[0];
+    const u = ring[Math.floor(ring.length / 2)];
+    const c = L.latLngBounds(ring).getCenter();
+    return L.latLng(c.lat + (u.lat - c.lat) * 0.97, c.lng + (u.lng - c.lng) * 0.97);
 };
 """
 
