@@ -56,9 +56,11 @@ const spot = (l) => {
     const flat = [];
     const walk = (x) => Array.isArray(x) ? x.forEach(walk) : flat.push(x);
     walk(l.getLatLngs());
-    if (!(l instanceof L.Polygon)) return flat[Math.floor(flat.length / 2)];
-    // an area: just inside one of its vertices (a vertex itself is on the very edge of the
-    // hit region, and the shaded town underneath would answer instead)
+    const multi = Array.isArray(l.getLatLngs()[0]) && Array.isArray(l.getLatLngs()[0][0]);
+    if (!(l instanceof L.Polygon) || multi) return flat[Math.floor(flat.length / 2)];
+    // a polygon: just inside one of its vertices (a vertex itself is on the very edge of the
+    // hit region, and the shaded town underneath may answer instead); the parts of a
+    // multipolygon may overlap (even-odd: the overlap is a hole), so there the vertex
     let ring = l.getLatLngs();
     while (Array.isArray(ring[0])) ring = ring[0];
     const u = ring[Math.floor(ring.length / 2)];
