@@ -3,7 +3,7 @@ PY ?= python3
 PIP ?= $(PY) -m pip
 PORT ?= 8501
 
-.PHONY: install install-dev browser assets run test test-fast lint typecheck data build bench bench-tracking
+.PHONY: install install-dev browser assets run test test-fast lint typecheck data build bench bench-tracking bench-e2e
 
 install:            ## runtime dependencies
 	$(PIP) install -q -r requirements.txt
@@ -17,8 +17,14 @@ browser:            ## Debian packages for the tests: Chromium (Playwright never
 	@dpkg -s $(SYSTEM_PKGS) >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PKGS))
 
-assets:             ## copy Leaflet & co. from the installed XStatic packages into static/vendor
+LEAFLET_DRAW = leaflet-draw@1.0.4
+
+assets:             ## copy Leaflet & co. from the installed XStatic packages into static/vendor; fetch Leaflet.draw (npm) for drawing lines/polygons in the progress form (optional: without network the form places points only)
 	$(PY) -m layers.assets
+	@test -f static/vendor/leaflet-draw/leaflet.draw.js || ( \
+	  tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent $(LEAFLET_DRAW) >/dev/null && tar xzf leaflet-draw-*.tgz) && \
+	  mkdir -p static/vendor/leaflet-draw && cp -r $$tmp/package/dist/leaflet.draw.js $$tmp/package/dist/leaflet.draw.css $$tmp/package/dist/images static/vendor/leaflet-draw/ && \
+	  rm -rf $$tmp ) || echo "leaflet-draw not fetched (no network?): the progress form will place points only"
 
 run: install assets ## start the app on the committed data (works offline)
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
@@ -28,7 +34,7 @@ lint:
 
 # geo/ is clean under mypy; layers/ is not yet (then: $(PY) -m mypy geo layers)
 typecheck:          ## static types of the library (config: [tool.mypy] in pyproject.toml)
-	$(PY) -m mypy geo
+	$(PY) -m mypy
 
 test: install-dev browser assets lint typecheck  ## the whole suite, as CI runs it
 	$(PY) -m pytest -q -n 2 --dist loadfile
@@ -47,3 +53,6 @@ bench:              ## benchmark harness, writes bench/RESULTS.md
 
 bench-tracking:     ## progress tracking: 200 000 events / 20 000 projects on SQLite and PostgreSQL -> bench/RESULTS.md
 	$(PY) -m bench.tracking
+
+bench-e2e: install-dev browser assets  ## end to end: real servers + Chromium, app vs explore/GeoJson baselines, writes bench/RESULTS-e2e.md
+	$(PY) -m bench.e2e --sizes real,2000,20000,100000 --pairs 3 --write

@@ -91,22 +91,19 @@ def town_summaries(projects: pd.DataFrame, group_of: Mapping[str, str],
     A town-level project naming several towns counts in each of them, so the column sums can
     exceed the number of town-level projects (`accounting` counts each project once)."""
     towns, group_cols = list(town_codes), list(groups)
-    columns = ["total", *group_cols]
-    counts = {code: dict.fromkeys(columns, 0) for code in towns}
+    table = pd.DataFrame(0, index=pd.Index(towns, name="code"),
+                         columns=["total", *group_cols], dtype=int)
     town_level = projects[placements(projects) == "town"]
+    counts: dict[tuple[str, str], int] = {}
     for category, codes in zip(town_level["category"], town_level["town_codes"], strict=True):
-        group = group_of.get(str(category))
+        group = group_of.get(str(category), "")
         for code in split_codes(codes):
-            row = counts.get(code)
-            if row is None:
-                continue
-            row["total"] += 1
-            if group in row and group != "total":
-                row[group] += 1
-    table = pd.DataFrame.from_dict(counts, orient="index", columns=columns, dtype=int)
-    if not towns:
-        table = pd.DataFrame(0, index=[], columns=columns, dtype=int)
-    table.index = pd.Index(towns, name="code")
+            if code in table.index:
+                counts[(code, "total")] = counts.get((code, "total"), 0) + 1
+                if group in table.columns:
+                    counts[(code, group)] = counts.get((code, group), 0) + 1
+    for (code, column), n in counts.items():
+        table.at[code, column] = n
     return table
 
 

@@ -177,6 +177,25 @@ def town_lists(
     return out
 
 
+#: precision codes whose geometry is fine enough for the spatial join to name towns; estimated
+#: points and schematic lines (5) take their towns from the record and the gazetteer only
+SPATIAL_TOWN_PRECISIONS = frozenset({1, 2, 3})
+
+
+def record_towns(stated: Sequence[str], spatial: Sequence[str], matched: Sequence[str],
+                 precision: int, gazetteer: Gazetteer) -> tuple[list[str], list[str]]:
+    """(every town of a record, the inferred ones): the towns the record states, plus the
+    spatial join's towns for a geometry of precision 1-3, or else the gazetteer towns of the
+    places its location matched. Inferred = not stated in the record (unordered lists)."""
+    if precision in SPATIAL_TOWN_PRECISIONS:
+        derived = list(spatial)
+    else:
+        derived = [t for name in matched if (place := gazetteer.lookup(name)) is not None
+                   for t in place.towns]
+    every = list(dict.fromkeys([*stated, *derived]))
+    return every, [t for t in every if t not in stated]
+
+
 def build_features(
     records: Sequence[dict[str, str]],
     ctx: GeoContext,
@@ -201,7 +220,9 @@ def build_features(
             raise BuildError(f"record {record['id']}, field 'location_text': geocoder returned "
                              "an invalid geometry")
         text_towns = [t for t in (s.strip() for s in record.get("towns", "").split(";")) if t]
-        all_towns = sorted(set(text_towns) | set(spatial[i]), key=lambda n: order.get(n, n))
+        every, inferred = record_towns(text_towns, spatial[i], res["matched"],
+                                       res["precision"], ctx.gazetteer)
+        all_towns = sorted(every, key=lambda n: order.get(n, n))
         props = typed_properties(record)
         props.update({
             "precision": res["precision"],
@@ -212,6 +233,7 @@ def build_features(
             "towns_text": ";".join(text_towns),
             "towns_spatial": ";".join(spatial[i]),
             "towns_all": ";".join(all_towns),
+            "towns_inferred": ";".join(sorted(inferred, key=lambda n: order.get(n, n))),
             "town_codes": ";".join(str(order[n]) for n in all_towns if n in order),
             "length_km": lengths[i],
             "area_km2": areas[i],

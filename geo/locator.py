@@ -7,7 +7,7 @@ the SVG's user units are pixels (north up, y flipped).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
@@ -36,7 +36,8 @@ def _lines(geom: BaseGeometry) -> Iterable:
             yield part
 
 
-def _path(coords: Iterable, to_px, close: bool) -> str:
+def _path(coords: Iterable[tuple[float, float]],
+          to_px: Callable[[float, float], tuple[float, float]], close: bool) -> str:
     points = [to_px(x, y) for x, y in coords]
     d = "M" + " L".join(f"{px:.1f},{py:.1f}" for px, py in points)
     return d + ("Z" if close else "")

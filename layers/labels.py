@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import geopandas as gpd
-from shapely.geometry import Point, box
+from shapely.geometry import Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
@@ -51,9 +52,10 @@ def text_width_px(text: str, font_px: float) -> float:
     return sum(font_px if ord(ch) > 0x2E7F else 0.6 * font_px for ch in text)
 
 
-def _main_part(geom: BaseGeometry) -> BaseGeometry:
-    parts = getattr(geom, "geoms", None)
-    return max(parts, key=lambda g: g.area) if parts is not None else geom
+def _main_part(geom: BaseGeometry) -> Polygon:
+    """The largest polygon of a (multi)polygon."""
+    parts = getattr(geom, "geoms", [geom])
+    return cast(Polygon, max(parts, key=lambda g: g.area))
 
 
 def label_size_px(name: str, chips: int = 0, font_px: float = 13.0, chip_px: float = 20.0,
@@ -73,7 +75,7 @@ def detail_zooms(spots: Sequence[LabelSpot], sizes: Mapping[str, tuple[float, fl
     overlaps no other label's larger box; the last step where none is free."""
     merc = gpd.GeoSeries([Point(s.lon, s.lat) for s in spots], crs="EPSG:4326").to_crs(
         WEB_MERCATOR)
-    centres = {s.code: pt for s, pt in zip(spots, merc, strict=True)}
+    centres = {s.code: Point(x, y) for s, x, y in zip(spots, merc.x, merc.y, strict=True)}
     out = {}
     for s in spots:
         out[s.code] = zoom_steps[-1]
@@ -126,9 +128,10 @@ def place_labels(towns: gpd.GeoDataFrame, sizes: Mapping[str, tuple[float, float
                     spots[code] = (spot, z)
     last = zoom + zoom_steps[-1]
     chosen = [spots.get(c, (poles[c], last)) for c in codes]
-    lonlat = gpd.GeoSeries([pt for pt, _z in chosen], crs=WEB_MERCATOR).to_crs(towns.crs)
-    return [LabelSpot(code=c, lon=float(pt.x), lat=float(pt.y), min_zoom=z)
-            for c, pt, (_p, z) in zip(codes, lonlat, chosen, strict=True)]
+    lonlat = gpd.GeoSeries([pt for pt, _z in chosen], crs=WEB_MERCATOR).to_crs(
+        require_crs(towns, "towns"))
+    return [LabelSpot(code=c, lon=float(x), lat=float(y), min_zoom=z)
+            for c, x, y, (_p, z) in zip(codes, lonlat.x, lonlat.y, chosen, strict=True)]
 
 
 def _box(centre: Point, size_px: tuple[float, float], mpp: float) -> BaseGeometry:

@@ -53,23 +53,27 @@ def _ink(background: str) -> str:
     return "#000" if 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2] > 0.4 else "#fff"
 
 
+def _row_counts(summary: pd.DataFrame, code: str) -> dict[str, int]:
+    """``{column: count}`` of one town's row of `summary`."""
+    return {str(k): int(v) for k, v in summary.loc[[code]].iloc[0].items()}
+
+
 def chip_count(summary: pd.DataFrame, code: str, groups: pd.DataFrame) -> int:
     """How many chips town `code` shows (groups with at least one town-level project)."""
     if code not in summary.index:
         return 0
-    return int((summary.loc[code, list(groups.index)] > 0).sum())
+    return int((summary.loc[[code], list(groups.index)].to_numpy() > 0).sum())
 
 
-def _chips(row: pd.Series, groups: pd.DataFrame) -> str:
+def _chips(counts: Mapping[str, int], groups: pd.DataFrame) -> str:
     """Small coloured count chips, one per group with projects (escaped HTML)."""
     chips = []
-    values = row.to_dict()
-    for code, label, color in zip(groups.index, groups["label"], groups["color"], strict=True):
-        n = int(values.get(code, 0))
+    for code, group in groups.iterrows():
+        n = int(counts.get(str(code), 0))
         if n:
-            chips.append(f'<i style="background:{esc(color)};'
-                         f'color:{esc(_ink(str(color)))}" '
-                         f'title="{esc(label)}">{n}</i>')
+            chips.append(f'<i style="background:{esc(group["color"])};'
+                         f'color:{esc(_ink(str(group["color"])))}" '
+                         f'title="{esc(group["label"])}">{n}</i>')
     return "".join(chips)
 
 
@@ -103,7 +107,7 @@ def town_summary_features(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
     for spot in spots:
         n = int(summary["total"].get(spot.code, 0)) if len(summary) else 0
         name = names.get(spot.code, spot.code)
-        chips = _chips(summary.loc[spot.code], groups) if n else ""
+        chips = _chips(_row_counts(summary, spot.code), groups) if n else ""
         chip_zoom = (detail or {}).get(spot.code, spot.min_zoom)
         row = (f'<span class="gy-zl" data-minzoom="{chip_zoom:g}">{chips}</span>'
                if chips else "")

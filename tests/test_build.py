@@ -97,7 +97,8 @@ def test_lines_list_every_town_they_cross(collection, ctx):
         geom = shape(f["geometry"])
         crossed = sorted(towns.loc[towns.intersects(geom), "name_zh"])
         assert sorted(filter(None, f["properties"]["towns_spatial"].split(";"))) == crossed
-        assert set(crossed) <= set(f["properties"]["towns_all"].split(";"))
+        if f["properties"]["precision"] <= 3:  # schematic lines: towns from text and gazetteer
+            assert set(crossed) <= set(f["properties"]["towns_all"].split(";"))
 
 
 def test_lengths_are_metric_and_match_geodesic(collection):
@@ -209,3 +210,30 @@ def test_data_readme_counts_are_current():
     from prep.readme_counts import main as readme_counts
 
     assert readme_counts(["--check"]) == 0
+
+
+def test_towns_come_from_the_join_only_for_fine_geometries(ctx):
+    """Issue 11: a spatial join names towns only for precision 1-3; an estimated point or a
+    schematic line (5) takes the towns of the record and of the gazetteer places it matched;
+    towns the record does not state are flagged as inferred."""
+    from geo.build import record_towns
+
+    spatial = ["南岸街道", "大湾镇"]
+    assert record_towns(["金利镇"], spatial, [], 3, ctx.gazetteer) == (
+        ["金利镇", "南岸街道", "大湾镇"], ["南岸街道", "大湾镇"])
+    every, inferred = record_towns([], spatial, ["金利港"], 5, ctx.gazetteer)
+    assert every == ["金利镇"] and inferred == ["金利镇"]  # the gazetteer's town, not the join's
+    assert record_towns(["禄步镇"], spatial, ["西江"], 5, ctx.gazetteer) == (["禄步镇"], [])
+
+
+def test_city_core_records_are_in_nanan_and_xinqiao(collection):
+    """Issue 11: the three 新兴江 records lie in 南岸街道 and 新桥镇 (gazetteer), not 莲塘镇."""
+    props = {f["properties"]["id"]: f["properties"] for f in collection["features"]}
+    for pid in ("urban-jiangbin-new-town", "park-xinxingjiang-landscape-belt",
+                "env-xinxing-river-water-remediation"):
+        assert props[pid]["towns_all"] == "南岸街道;新桥镇", pid
+        assert props[pid]["towns_inferred"] == "南岸街道;新桥镇", pid
+    estimated = [p for p in props.values() if p["precision"] == 5]
+    assert estimated and all(
+        set(filter(None, p["towns_inferred"].split(";"))) <= set(p["towns_all"].split(";"))
+        for p in estimated)

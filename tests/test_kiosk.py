@@ -56,12 +56,14 @@ def page_texts(at: AppTest) -> list[str]:
 
 
 def assert_kiosk(at: AppTest) -> None:
+    """The kiosk page (ui/kiosk_page.py): home, groups, no export, no table, offline map."""
     assert not at.exception
     assert len(at.get("download_button")) == 0
-    assert [t.label for t in at.tabs] == ["项目表", "统计"]
+    assert len(at.dataframe) == 0 and len(at.tabs) == 0  # no table, no toolbar
+    assert len(at.multiselect) == 0 and len(at.selectbox) == 0  # no sidebar filters
     assert any("stMainMenu" in m.value for m in at.markdown)  # the kiosk CSS hides the menu
-    assert at.selectbox(key="w_base").options == ["无底图(离线)"]
-    assert at.selectbox(key="w_base").value == "none"
+    assert at.button(key="k_home")
+    assert at.session_state["w_base"] == "none"  # the only basemap a kiosk offers
 
 
 def digest(path) -> dict[str, str]:
@@ -127,13 +129,15 @@ def test_forced_kiosk_cannot_be_left_by_url(app, monkeypatch, params):
     monkeypatch.setenv("TIANDITU_KEY", TDT_KEY)  # would enable Tianditu outside the kiosk
     at = app(**params)
     if params.get("lang") == "en":
-        assert [t.label for t in at.tabs] == ["Table", "Statistics"]
-        at.radio(key="w_lang").set_value("zh").run()
+        assert at.button(key="k_home").label.endswith("Back to start")
+        at.button(key="k_lang").click().run()
     assert_kiosk(at)
+    assert at.button(key="k_home").label.endswith("返回首页")
     assert "mode" not in at.query_params and "base" not in at.query_params
     # the town view (a harmless, validated choice) still works inside the kiosk
     if params.get("view"):
-        assert at.selectbox(key="w_view").value == T1
+        assert at.session_state["w_view"] == T1
+        assert at.button(key="k_back")  # the town's project list is open
         assert len(at.get("download_button")) == 0  # no town brief either
 
 
@@ -398,3 +402,129 @@ def test_idle_script_is_configured_with_json():
     assert "\\u003c/script\\u003e" in idle_script("</script>", 5)  # cannot close the script
     body = page.removeprefix("<script>").removesuffix("</script>")
     assert run_js("(src) => typeof new Function(src)", body) == "function"  # parses
+
+
+# --------------------------------------------------------------------------- the kiosk page
+GROUPS = ["transport", "water", "energy", "industry", "agriculture", "public_services",
+          "ecology_culture", "urban"]
+JINLI = "441204100"
+
+
+def card_text(at: AppTest) -> str:
+    return "\n".join(html.unescape(m.value).replace("\u2060", "") for m in at.markdown
+                     if "<style>" not in m.value)
+
+
+def test_kiosk_page_shows_groups_chips_town_grid_and_home(app):
+    at = app(mode="kiosk")
+    assert_kiosk(at)
+    for code in GROUPS:
+        assert at.button(key=f"k_grp_{code}")
+    assert [b.label for b in (at.button(key=f"k_grp_{c}") for c in GROUPS)][:2] == [
+        "交通", "水务水利"]
+    assert len(at.get("button_group")) == 1  # the progress chips (st.pills)
+    towns = [b for b in at.button if b.key and b.key.startswith("k_town_")]
+    assert [b.label for b in towns] == ["全区", "南岸街道", "金利镇", "禄步镇"]
+    assert at.button(key="k_home").label == "⌂ 返回首页"
+    assert not [b for b in at.button if b.key and b.key.startswith("k_p_")]  # no list yet
+
+
+def test_kiosk_town_list_card_and_home(app):
+    at = app(mode="kiosk")
+    at.button(key=f"k_town_{JINLI}").click().run()
+    assert not at.exception
+    assert at.session_state["w_view"] == JINLI and at.query_params["view"] == JINLI
+    listed = [b.label for b in at.button if b.key and b.key.startswith("k_p_")]
+    assert len(listed) >= 3 and all(not lbl.startswith(("port-", "park-")) for lbl in listed)
+    # open every project of the town in turn: plain language, no slug, no None, no codes
+    keys = [b.key for b in at.button if b.key and b.key.startswith("k_p_")]
+    for key in keys:
+        at.button(key=key).click().run()
+        assert not at.exception
+        text = card_text(at)
+        assert "位置:" in text
+        assert "None" not in text and "nan" not in text and "441204" not in text
+        assert "park-jinli-hitech" not in text and "port-jinli-new" not in text
+    at.button(key=keys[0]).click().run()
+    assert at.button(key="k_close")
+    # home: everything back to the start
+    at.button(key="k_grp_transport").click().run()
+    assert at.session_state["k_group"] == "transport"
+    at.button(key="k_home").click().run()
+    assert not at.exception
+    assert at.session_state["w_view"] == "" and at.session_state["k_group"] == ""
+    assert at.session_state["k_pid"] == ""
+    assert at.button(key="k_town_all") and "view" not in at.query_params
+    assert at.query_params["mode"] == "kiosk"
+
+
+def test_kiosk_whole_district_list_and_groups_filter(app):
+    at = app(mode="kiosk")
+    at.button(key="k_town_all").click().run()
+    everything = [b for b in at.button if b.key and b.key.startswith("k_p_")]
+    assert len(everything) == 14
+    at.button(key="k_grp_transport").click().run()
+    transport = [b for b in at.button if b.key and b.key.startswith("k_p_")]
+    assert 0 < len(transport) < 14
+    at.button(key="k_grp_transport").click().run()  # a second tap clears the group
+    assert len([b for b in at.button if b.key and b.key.startswith("k_p_")]) == 14
+
+
+def test_plain_location_phrases(codelists):
+    import pandas as pd
+
+    from ui.kiosk_page import card_lines, plain_location
+    from ui.text import Labels
+
+    towns = gpd.read_file(FIXTURES / "boundaries" / "towns.geojson")
+    tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
+    labels = Labels.of(towns.assign(code=towns["code"].astype(str)), codelists, "zh")
+    row = pd.Series({"precision": 3, "town_codes": JINLI, "towns_all": "金利镇"})
+    assert plain_location(row, labels, tr) == "位置:金利镇(镇级,规划未给具体地点)"
+    row = pd.Series({"precision": 4, "town_codes": None, "towns_all": None})
+    assert plain_location(row, labels, tr) == "位置:全区(规划未给具体地点)"
+    row = pd.Series({"precision": None, "town_codes": float("nan")})
+    assert plain_location(row, labels, tr) == "位置:规划未给出,地图上未标注"
+    row = pd.Series({"precision": 5, "town_codes": f"{T1};{JINLI}"})
+    assert plain_location(row, labels, tr) == "位置:南岸街道、金利镇(示意走向,不是实际线位)"
+    lines = card_lines(pd.Series({"precision": 3, "town_codes": JINLI, "category": "port",
+                                  "status": "implementation", "status_as_of": "2021-12",
+                                  "description_zh": None, "plan_ref": "None"}),
+                       codelists, labels, tr)
+    assert lines == ["类别:交通·港口码头", "进展:建设(截至2021年12月)",
+                     "位置:金利镇(镇级,规划未给具体地点)"]
+
+
+def test_kiosk_css_group_colours_follow_the_codelist():
+    css = (ROOT / "ui" / "css" / "kiosk.css").read_text(encoding="utf-8")
+    for row in gc.read_csv_rows(ROOT / "data" / "codelists" / "groups.csv"):
+        assert f".st-key-k_grp_{row['code']} button {{ border-color: {row['color']}" in css
+    map_css = (ROOT / "ui" / "css" / "kiosk_map.css").read_text(encoding="utf-8")
+    assert "72px" in map_css and "18px" in map_css and "http" not in css + map_css
+
+
+def test_kiosk_shows_hostile_text_literally(hostile_app):
+    at = AppTest.from_file(APP, default_timeout=60)
+    # every hostile project is in 金利镇; in English the towns carry hostile names
+    at.query_params.update(mode="kiosk", view=JINLI, lang="en")
+    at.run()
+    assert not at.exception
+    labels = [html.unescape(b.label).replace("\u2060", "") for b in at.button
+              if b.key and b.key.startswith("k_p_")]
+    assert sorted(labels) == sorted(" ".join(p.text.split()) for p in ACCEPTED)  # literal
+    raw = [b.label for b in at.button]
+    for p in DANGEROUS:
+        assert p.text not in raw, p.name
+    key = next(b.key for b in at.button if b.key and b.key.startswith("k_p_"))
+    at.button(key=key).click().run()
+    assert not at.exception
+    for text in page_texts(at):
+        if "<style>" in text:
+            continue
+        for p in DANGEROUS:
+            assert p.text not in text, p.name
+    # the town names of the grid are literal too
+    at.button(key="k_back").click().run()
+    grid = [html.unescape(b.label).replace("\u2060", "") for b in at.button
+            if b.key and b.key.startswith("k_town_4")]
+    assert grid == [" ".join(p.text.split()) for p in DANGEROUS[: len(hostile_app)]]

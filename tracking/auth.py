@@ -27,7 +27,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, select, update
 
 from tracking.db import write_tx
 from tracking.models import ROLES, account_towns, accounts, login_attempts, sessions
@@ -141,16 +141,16 @@ def create_account(engine: Engine, username: str, password: str, role: str,
     with write_tx(engine) as conn:
         if conn.execute(select(accounts.c.id).where(accounts.c.username == username)).first():
             raise AccountError(f"username: {username!r} exists")
-        acc_id = conn.execute(insert(accounts).values(
+        acc_id: int = conn.execute(insert(accounts).values(
             username=username, display_name=display_name, role=role,
             password_hash=_hasher.hash(password), disabled=False, created_at=now,
-            password_changed_at=now)).inserted_primary_key[0]
+            password_changed_at=now)).inserted_primary_key[0]  # type: ignore[index]
         for t in town_list:
             conn.execute(insert(account_towns).values(account_id=acc_id, town=t))
     return Account(acc_id, username, role, frozenset(town_list), display_name)
 
 
-def _load(conn: Connection, where) -> Account | None:
+def _load(conn: Connection, where: ColumnElement[bool]) -> Account | None:
     row = conn.execute(select(accounts).where(where)).mappings().first()
     if row is None:
         return None
@@ -158,6 +158,13 @@ def _load(conn: Connection, where) -> Account | None:
                          .where(account_towns.c.account_id == row["id"])).scalars().all()
     return Account(row["id"], row["username"], row["role"], frozenset(towns),
                    row["display_name"], bool(row["disabled"]))
+
+
+def _require(account: Account | None, what: object) -> Account:
+    """`account`, or AccountError naming `what` when it vanished (deleted meanwhile)."""
+    if account is None:
+        raise AccountError(f"account: {what!r} not found")
+    return account
 
 
 def get_account(conn_or_engine: Connection | Engine, account_id: int) -> Account | None:
@@ -171,7 +178,7 @@ def get_account(conn_or_engine: Connection | Engine, account_id: int) -> Account
 def list_accounts(engine: Engine) -> list[Account]:
     with engine.connect() as conn:
         ids = conn.execute(select(accounts.c.id).order_by(accounts.c.username)).scalars().all()
-        return [_load(conn, accounts.c.id == i) for i in ids]
+        return [acc for i in ids if (acc := _load(conn, accounts.c.id == i)) is not None]
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool = True) -> Account:
@@ -186,7 +193,7 @@ def set_disabled(engine: Engine, username: str, disabled: bool = True) -> Accoun
             conn.execute(update(sessions).where(and_(sessions.c.account_id == acc.id,
                                                      sessions.c.revoked_at.is_(None)))
                          .values(revoked_at=now))
-    return get_account(engine, acc.id)
+    return _require(get_account(engine, acc.id), username)
 
 
 def _throttle_wait(conn: Connection, username: str, address: str, now: datetime) -> float:
@@ -194,7 +201,7 @@ def _throttle_wait(conn: Connection, username: str, address: str, now: datetime)
     since = now - WINDOW
     a = login_attempts.c
 
-    def failures(*where) -> tuple[int, datetime | None]:
+    def failures(*where: ColumnElement[bool]) -> tuple[int, datetime | None]:
         last_ok = conn.execute(select(func.max(a.at)).where(a.success.is_(True), *where)
                                ).scalar()
         start = max(since, last_ok) if last_ok else since
@@ -233,22 +240,24 @@ def login(engine: Engine, username: str, password: str, address: str = "",
     except (VerificationError, InvalidHashError):
         ok = False
     ok = ok and row is not None and not row["disabled"]
+    if not ok or row is None:
+        with write_tx(engine) as conn:
+            conn.execute(insert(login_attempts).values(username=username, address=address,
+                                                       at=now, success=False))
+        log.info("login failed: user=%r address=%r", username, address)
+        raise AuthError("wrong username or password")
     token = secrets.token_urlsafe(32)
     with write_tx(engine) as conn:
         conn.execute(insert(login_attempts).values(username=username, address=address, at=now,
-                                                   success=ok))
-        if ok:
-            if _hasher.check_needs_rehash(row["password_hash"]):
-                conn.execute(update(accounts).where(accounts.c.id == row["id"])
-                             .values(password_hash=_hasher.hash(password)))
-            conn.execute(insert(sessions).values(
-                token_hash=_token_hash(token), account_id=row["id"], created_at=now,
-                expires_at=now + ttl, last_seen_at=now, address=address))
-    if not ok:
-        log.info("login failed: user=%r address=%r", username, address)
-        raise AuthError("wrong username or password")
+                                                   success=True))
+        if _hasher.check_needs_rehash(row["password_hash"]):
+            conn.execute(update(accounts).where(accounts.c.id == row["id"])
+                         .values(password_hash=_hasher.hash(password)))
+        conn.execute(insert(sessions).values(
+            token_hash=_token_hash(token), account_id=row["id"], created_at=now,
+            expires_at=now + ttl, last_seen_at=now, address=address))
     log.info("login: user=%r address=%r", username, address)
-    account = get_account(engine, row["id"])
+    account = _require(get_account(engine, row["id"]), username)
     return Session(token, account, now + ttl)
 
 

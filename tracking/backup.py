@@ -55,7 +55,10 @@ def _libpq_url(engine: Engine) -> str:
 
 
 def _sqlite_path(engine: Engine) -> Path:
-    return Path(make_url(str(engine.url)).database)
+    database = make_url(str(engine.url)).database
+    if not database:
+        raise ValueError(f"{engine.url}: a SQLite URL without a file")
+    return Path(database)
 
 
 def backup(engine: Engine, dest: Path | str) -> Path:
@@ -103,7 +106,8 @@ def _check_sqlite_backup(path: Path) -> int:
 def _live_max_id(engine: Engine) -> int:
     try:
         with engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar())
+            return int(conn.execute(select(func.coalesce(func.max(events.c.id), 0))
+                                    ).scalar_one())
     except Exception:  # no schema yet
         return 0
 

@@ -17,6 +17,10 @@ import argparse
 import getpass
 import json
 import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 #: = tracking.models.ROLES (not imported: building the parser must not load SQLAlchemy)
 ROLES = ("planner", "town_official", "viewer")
@@ -26,7 +30,7 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
-def _engine():
+def _engine() -> Engine:
     from tracking import migrate
     from tracking.db import make_engine
 
@@ -68,7 +72,8 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     from tracking.auth import list_accounts
 
     accs = list_accounts(_engine())
-    rows = [{"username": a.username, "role": a.role, "towns": sorted(a.towns),
+    rows: list[dict[str, Any]] = [{"username": a.username, "role": a.role,
+                                   "towns": sorted(a.towns),
              "display_name": a.display_name, "disabled": a.disabled} for a in accs]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))

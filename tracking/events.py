@@ -27,7 +27,7 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, RowMapping, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from geo.paths import CODELIST_DIR
@@ -136,9 +136,11 @@ class Update:
         unknown = [k for k in data if k not in names]
         if unknown:
             raise ValidationError([(k, "unknown field") for k in unknown])
-        return cls(**{k: (None if isinstance(v, str) and not v.strip()
-                          and k not in ("note", "source_title", "source_ref") else v)
-                      for k, v in data.items()})
+        values: dict[str, Any] = {
+            k: (None if isinstance(v, str) and not v.strip()
+                and k not in ("note", "source_title", "source_ref") else v)
+            for k, v in data.items()}
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ class EventRecord:
     account_towns: str
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> EventRecord:
+    def from_row(cls, row: Mapping[str, Any] | RowMapping) -> EventRecord:
         return cls(**{f.name: row[f.name] for f in fields(cls)})
 
     @property
@@ -223,10 +225,11 @@ def _date(errors: list, name: str, value: object, *, required: bool = False,
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = date.fromisoformat(value.strip())
+            value = date.fromisoformat(text)
         except ValueError:
-            errors.append((name, f"not a date YYYY-MM-DD: {value[:40]!r}"))
+            errors.append((name, f"not a date YYYY-MM-DD: {text[:40]!r}"))
             return None
     if not isinstance(value, date):
         errors.append((name, f"not a date: {type(value).__name__}"))
@@ -367,7 +370,7 @@ def validate(update: Update) -> dict[str, Any]:
 
 def _version(conn: Connection, project_id: str) -> int:
     return int(conn.execute(select(func.coalesce(func.max(events.c.seq), 0))
-                            .where(events.c.project_id == project_id)).scalar())
+                            .where(events.c.project_id == project_id)).scalar_one())
 
 
 def project_version(engine: Engine, project_id: str) -> int:
@@ -421,7 +424,7 @@ def record_update(engine: Engine, account: auth.Account | None, project_id: str,
     try:
         with write_tx(engine) as conn:
             acc = auth.get_account(conn, account.id)
-            if not auth.can_edit(acc, towns):
+            if acc is None or not auth.can_edit(acc, towns):
                 who = "this account" if acc is None else f"{acc.username} ({acc.role}" + (
                     f", {'、'.join(sorted(acc.towns))}" if acc.towns else "") + (
                     ", disabled" if acc.disabled else "") + ")"
@@ -439,7 +442,8 @@ def record_update(engine: Engine, account: auth.Account | None, project_id: str,
                    "order_seq": order_seq, "corrects_id": corrects, "recorded_at": utcnow(),
                    "account_id": acc.id, "username": acc.username, "role": acc.role,
                    "account_towns": ";".join(sorted(acc.towns))}
-            new_id = conn.execute(insert(events).values(**row)).inserted_primary_key[0]
+            new_id = conn.execute(insert(events).values(**row)
+                                  ).inserted_primary_key[0]  # type: ignore[index]
             from tracking.state import refresh_head
 
             refresh_head(conn, project_id)

@@ -25,7 +25,10 @@ def _config() -> Config:
 
 def head() -> str:
     """The newest revision id."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("tracking/migrations holds no revision")
+    return head
 
 
 def current(engine: Engine) -> str | None:

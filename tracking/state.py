@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
+import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, DateTime, Engine, bindparam, text
 
@@ -116,12 +117,12 @@ def _frame(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
 
 def _iso(col: pd.Series) -> pd.Series:
     """date objects (PostgreSQL) or ISO text (SQLite) -> 'YYYY-MM-DD' text or None."""
-    vals = col.to_numpy(dtype=object)
-    first = next((d for d in vals if d is not None and d == d), None)
+    raw = col.to_numpy(dtype=object)
+    first = next((d for d in raw if d is not None and d == d), None)
     if isinstance(first, date):
-        vals = [d.isoformat() if isinstance(d, date) else None for d in vals]
+        vals = [d.isoformat() if isinstance(d, date) else None for d in raw]
     else:  # SQLite: already 'YYYY-MM-DD' text
-        vals = [d if isinstance(d, str) else None for d in vals]
+        vals = [d if isinstance(d, str) else None for d in raw]
     return pd.Series(vals, index=col.index, dtype=object)
 
 
@@ -147,6 +148,12 @@ def _combine(baseline: Baseline, tracked: pd.DataFrame) -> pd.DataFrame:
 _CACHE_SIZE = 8
 _cache: OrderedDict[tuple, tuple] = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+def events_marker(engine: Engine) -> tuple:
+    """(newest event id, newest recording time): changes with every write and restore; for
+    callers' own caches (e.g. the app's map layer)."""
+    return _marker(engine)
 
 
 def _marker(engine: Engine) -> tuple:
@@ -262,7 +269,7 @@ FROM events WHERE recorded_at > :s {upper} GROUP BY {grp} ORDER BY 1"""
     return df.drop(columns=flag_cols)
 
 
-def apply_state(projects, state: pd.DataFrame):
+def apply_state(projects: gpd.GeoDataFrame, state: pd.DataFrame) -> gpd.GeoDataFrame:
     """For the map: a copy of the built projects GeoDataFrame (``id`` column) with status,
     status_as_of replaced by the state, tracked columns added, and the geometry replaced
     (precision 1/2, method ``official_placement``) where a location was recorded."""

@@ -4,8 +4,10 @@ caching lives here, never in geo/ or layers/."""
 from __future__ import annotations
 
 import contextlib
+import os
+from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import geopandas as gpd
 import streamlit as st
@@ -21,6 +23,14 @@ from layers.payload import ProjectFeatures, project_features
 from layers.town_map import LabelPlan, label_plan
 from layers.towns import towns_stamp, towns_with_fallback
 from ui.config import ROOT, data_dir
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from tracking.baseline import Baseline
+
+#: session-state key of the state stamp the map's data was built with (see `load_all`)
+STAMP_KEY = "gy_state_stamp"
 
 
 class MapData(NamedTuple):
@@ -56,17 +66,110 @@ def load_layer_cached(path: str, mtime: float) -> gpd.GeoDataFrame | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def features_cached(path: str, mtime: float, lang: str, basemap_key: str) -> ProjectFeatures:
+def features_cached(path: str, mtime: float, lang: str, basemap_key: str,
+                    stamp: tuple | None = None) -> ProjectFeatures:
     """Drawable features of every project for one language and basemap (see
-    layers.payload.project_features); filtering then only picks ids."""
-    projects = load_projects_cached(path, mtime)
+    layers.payload.project_features); filtering then only picks ids. `stamp` (see
+    `state_stamp`): the projects with the tracked state applied."""
+    projects = (load_projects_cached(path, mtime) if stamp is None
+                else projects_with_state_cached(path, mtime, stamp))
     return project_features(projects, codelists_cached(), I18n(i18n_table(), lang),
                             get_basemap(basemap_key))
 
 
 def features_for(lang: str, basemap_key: str) -> ProjectFeatures:
+    """The features of the projects as `load_all` last returned them in this session
+    (baseline, or baseline + tracked events now / as of a date)."""
     path = projects_path()
-    return features_cached(str(path), mtime(path), lang, basemap_key)
+    return features_cached(str(path), mtime(path), lang, basemap_key,
+                           st.session_state.get(STAMP_KEY))
+
+
+# ---------------------------------------------------------------- progress tracking
+
+def tracking_url() -> str:
+    from tracking.db import database_url
+
+    return database_url()
+
+
+def tracking_exists() -> bool:
+    """Is there a tracking database? ``GAOYAO_DATABASE_URL`` set, or the default SQLite file
+    (``instance/tracking.sqlite``) present. Without one the app shows the plan baseline and
+    creates nothing (a kiosk writes no file)."""
+    from tracking.db import DEFAULT_PATH, ENV_VAR
+
+    return bool(os.environ.get(ENV_VAR)) or DEFAULT_PATH.is_file()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def engine_cached(url: str) -> Engine:
+    """One SQLAlchemy engine per database URL and process, migrated to the newest schema."""
+    from tracking.db import make_engine
+    from tracking.migrate import ensure_schema
+
+    engine = make_engine(url)
+    ensure_schema(engine)
+    return engine
+
+
+def tracking_engine() -> Engine | None:
+    """The tracking database's engine, or None when there is none (see `tracking_exists`)."""
+    return engine_cached(tracking_url()) if tracking_exists() else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def baseline_cached(path: str, mtime: float) -> Baseline:
+    """The tracking baseline of the app's projects file (one object: the library's state
+    cache is keyed on it)."""
+    from tracking.baseline import load_baseline
+
+    return load_baseline(path)
+
+
+def baseline() -> Baseline:
+    path = projects_path()
+    return baseline_cached(str(path), mtime(path))
+
+
+def state_stamp(as_of: date | None = None) -> tuple | None:
+    """What identifies the tracked state to show: (database URL, newest event id and time,
+    as-of date or ''), or None without a database. One indexed query per run."""
+    engine = tracking_engine()
+    if engine is None:
+        return None
+    from tracking.state import events_marker
+
+    day = "" if as_of is None or as_of >= date.today() else as_of.isoformat()
+    return (tracking_url(), *events_marker(engine), day)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def projects_with_state_cached(path: str, mtime: float, stamp: tuple) -> gpd.GeoDataFrame:
+    """The projects with the tracked state applied (`tracking.state.apply_state`): current,
+    or as of the stamp's date; cached until a new event is recorded (the stamp changes)."""
+    from tracking import state
+
+    engine, base = tracking_engine(), baseline_cached(path, mtime)
+    assert engine is not None
+    day = stamp[-1]
+    frame = state.state_as_of(engine, base, day) if day else state.current_state(engine, base)
+    out = state.apply_state(load_projects_cached(path, mtime), frame)
+    if "status_zh" in out.columns:
+        labels = codelists_cached().status["label_zh"]
+        out["status_zh"] = out["status"].map(labels).fillna(out["status_zh"])
+    return out
+
+
+def current_projects(as_of: date | None = None) -> gpd.GeoDataFrame:
+    """The projects as the app shows them: the plan baseline, with the tracked progress
+    (now, or as of `as_of`) when a tracking database exists."""
+    path = projects_path()
+    stamp = state_stamp(as_of)
+    st.session_state[STAMP_KEY] = stamp
+    if stamp is None:
+        return load_projects_cached(str(path), mtime(path))
+    return projects_with_state_cached(str(path), mtime(path), stamp)
 
 
 @st.cache_data(show_spinner=False)
@@ -99,13 +202,14 @@ def ensure_assets() -> list[str]:
     return missing_assets()
 
 
-def load_all() -> MapData:
-    """Projects, towns, district and river of the data dir, and a notice about the towns."""
+def load_all(as_of: date | None = None) -> MapData:
+    """Projects (with the tracked state, now or as of `as_of`, when a tracking database
+    exists: `current_projects`), towns, district and river of the data dir, and a notice
+    about the towns."""
     d = data_dir()
-    proj = projects_path()
     layers = [d / "boundaries" / n for n in ("towns.geojson", "district.geojson",
                                              "xijiang.geojson")]
-    projects = load_projects_cached(str(proj), mtime(proj))
+    projects = current_projects(as_of)
     towns, district, river = (load_layer_cached(str(p), mtime(p)) for p in layers)
     notice = ""
     if d.resolve() == (ROOT / "data").resolve():

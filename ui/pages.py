@@ -1,5 +1,7 @@
-"""The app's pages, each a function for `st.navigation` (see streamlit_app.py). Today there is
-one: `map_page`, the plan map with its filters, town view, tables and exports."""
+"""The app's pages, each a function for `st.navigation` (see streamlit_app.py): `map_page`,
+the plan map with its filters, town view, tables and exports; the progress pages live in
+`ui.auth_page`, `ui.progress_page` and `ui.review_page` and are chosen by
+`navigation_pages`."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from layers.basemaps import Basemap, available_basemaps, get_basemap
 from ui import data
 from ui.config import api_keys_checked
 from ui.kiosk import apply_css, kiosk_idle_timer
+from ui.kiosk_page import kiosk_page
 from ui.map_view import (
     accounting_line,
     by_groups,
@@ -24,6 +27,7 @@ from ui.map_view import (
     off_map_list,
     selected_groups,
 )
+from ui.progress_map import as_of_sidebar, as_of_value, changed_filter
 from ui.sidebar import category_options, filters_sidebar
 from ui.state import W, current_state, early_kiosk, init_state, sync_query_params, valid_values
 from ui.tabs import result_tabs
@@ -34,9 +38,11 @@ TITLE = "高要区“十四五”规划项目地图"
 
 
 def load_or_stop(table: dict[str, dict[str, str]]) -> data.MapData:
-    """The data, or an error naming the broken file (not in a kiosk) and the end of the run."""
+    """The data, or an error naming the broken file (not in a kiosk) and the end of the run.
+    With a tracking database the projects carry the tracked state (now, or as of the date
+    chosen in the sidebar: `ui.progress_map`)."""
     try:
-        return data.load_all()
+        return data.load_all(as_of_value())
     except loading.DataFileError as exc:
         detail = "" if early_kiosk() else f": {md_text(exc)}"  # a kiosk shows no file paths
         st.error(f"{I18n(table, 'zh')('err.data')} / {I18n(table, 'en')('err.data')}{detail}")
@@ -104,17 +110,22 @@ def map_page() -> None:
     bmaps = offered_basemaps(keys)
     state = init_state(valid_values(projects, towns, codelists, [b.key for b in bmaps]))
     kiosk = state.mode == "kiosk"
+    if kiosk:  # a touch page of its own (ui/kiosk_page.py)
+        kiosk_page(loaded, codelists, table, state.basemap)
+        return
     tr = I18n(table, state.lang)
     apply_css(kiosk)
     labels = Labels.of(towns, codelists, tr.lang)
     page_header(tr, kiosk)
     counts = filtering.counts(projects, "category")
     filters_sidebar(counts, codelists, labels, bmaps, tr, kiosk)
+    as_of_sidebar(tr, kiosk)
     cat_options = category_options(counts, codelists)
     state = current_state()
     filtered = filtering.filter_projects(projects, state.categories, state.statuses, state.towns,
                                          state.precisions, state.text, town_table=towns,
                                          synonyms=data.synonyms_cached())
+    filtered = changed_filter(filtered, kiosk)
     before_groups = filtered
     filtered = by_groups(filtered, codelists, selected_groups(codelists))
     figs = key_figures(filtered)
@@ -138,3 +149,39 @@ def map_page() -> None:
     if kiosk:
         kiosk_idle_timer()
     sync_query_params(state)
+
+
+def keep_map_widgets() -> None:
+    """Keep the map's filter values while another page runs (Streamlit drops the state of
+    widgets that a run does not draw; re-assigning them keeps them)."""
+    for key in W.values():
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def navigation_pages(map_pg: st.Page) -> tuple[list[st.Page], bool]:
+    """The pages this session may open, and whether to show the navigation: a kiosk gets
+    the map alone; anonymous visitors the map and 登录 (when a tracking database exists);
+    a signed-in account also 我的镇街项目 and 规划实施评估."""
+    from ui.account import NAV, current_account, kiosk_now
+
+    keep_map_widgets()
+    NAV["map"] = map_pg
+    if kiosk_now():
+        return [map_pg], False
+    if not data.tracking_exists():
+        return [map_pg], False
+    from ui.auth_page import auth_page
+
+    tr = I18n(data.i18n_table(), st.session_state.get(W["lang"], "zh"))
+    pages = [map_pg]
+    if current_account() is not None:
+        from ui.progress_page import progress_page
+        from ui.review_page import review_page
+
+        NAV["progress"] = st.Page(progress_page, title=tr("progress.page"),
+                                  url_path="progress")
+        pages += [NAV["progress"], st.Page(review_page, title=tr("review.page"),
+                                           url_path="review")]
+    pages.append(st.Page(auth_page, title=tr("auth.page"), url_path="signin"))
+    return pages, True

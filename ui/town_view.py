@@ -38,7 +38,7 @@ def town_view(town: str, towns: gpd.GeoDataFrame, filtered: gpd.GeoDataFrame,
                  width="stretch", key="w_town_list")
     if not kiosk:
         def brief() -> bytes:  # built only when the button is clicked
-            return town_brief_html(town_row.to_dict(), in_town, codelists,
+            return town_brief_html({str(k): v for k, v in town_row.items()}, in_town, codelists,
                                    generated_on=dt.date.today().isoformat(),
                                    source_note=tr("brief.source")).encode("utf-8")
 

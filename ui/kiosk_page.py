@@ -1,0 +1,389 @@
+"""The kiosk page (``?mode=kiosk`` or ``GAOYAO_KIOSK=1``): a touch product built from the
+library, not the desktop page with parts hidden.
+
+Landscape: the map fills the left ~65 % of the screen at full height, the panel is on the right;
+portrait: the map fills the top ~55 %, the panel is below (``ui/css/kiosk.css``, media queries
+on the orientation). The panel has a home button, the 8 groups as large coloured buttons,
+progress chips, the town grid (17 towns + 全区) and, once a town (or 全区) is chosen, its
+project list; a tap on a project (in the list or on the map) opens its card in plain language
+(`plain_location`: no ids, no codes, no "None"). No sidebar, no table, no download; read-only;
+only the offline basemap; the idle timer (``ui/js/kiosk_idle.js``) returns home.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import filtering
+from geo.aggregate import placements, town_summaries
+from geo.codelists import Codelists, read_codelist
+from geo.i18n import I18n
+from layers.base import simplify_for_display, town_highlight
+from layers.basemaps import Basemap, get_basemap
+from layers.display import for_display
+from layers.elements import HtmlOverlay
+from layers.labels import label_size_px, place_labels
+from layers.map import build_map
+from layers.projects import project_layers
+from layers.town_summary import CSS as TOWN_SUMMARY_CSS
+from layers.town_summary import chip_count, town_summary_layer, zoom_labels
+from layers.viewport import bounds_of, center_of, zoom_for_bounds
+from ui import data
+from ui.config import ROOT
+from ui.kiosk import apply_css, kiosk_idle_timer
+from ui.sidebar import category_options
+from ui.state import W, current_state, sync_query_params
+from ui.text import Labels, md_text
+
+HERE = Path(__file__).resolve().parent
+MAP_KEY = "k_map"
+#: session keys of the kiosk's own choices (the town is the shared ``W["town"]``)
+K = {"group": "k_group", "status": "k_status", "all": "k_all", "pid": "k_pid"}
+#: the marker the map's kiosk CSS travels with (moved into the map container, hidden)
+MAP_CSS_ID = "gy-kiosk-map"
+
+
+@cache
+def groups_table() -> pd.DataFrame:
+    """``data/codelists/groups.csv`` indexed by code, in display order."""
+    g = read_codelist(ROOT / "data" / "codelists" / "groups.csv").set_index("code")
+    return g.sort_values("order", key=lambda s: s.astype(int))
+
+
+@cache
+def map_css() -> str:
+    """CSS inside the map's iframe: map height from the viewport, 64 px zoom buttons, 18 px
+    legend (``ui/css/kiosk_map.css``)."""
+    return (HERE / "css" / "kiosk_map.css").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- plain language
+def _blank(value: object) -> bool:
+    return value is None or value != value or str(value).strip() in ("", "None", "nan")
+
+
+def town_names(row: pd.Series, labels: Labels) -> list[str]:
+    """The names of the project's towns (from its codes; its town text otherwise)."""
+    codes = [] if _blank(row.get("town_codes")) else str(row["town_codes"]).split(";")
+    names = [labels.towns.get(c.strip(), "") for c in codes if c.strip()]
+    names = [n for n in names if n]
+    if not names and not _blank(row.get("towns_all")):
+        names = [t.strip() for t in str(row["towns_all"]).split(";") if t.strip()]
+    return names
+
+
+def plain_location(row: pd.Series, labels: Labels, tr: I18n) -> str:
+    """Where the project is, in plain words: ``位置:金利镇(镇级,规划未给具体地点)``.
+
+    A local helper until ``geo/plain.py`` (the table's location phrases) is on main."""
+    try:
+        prec = int(str(row.get("precision")).split(".")[0])
+    except (TypeError, ValueError):
+        prec = 9
+    if prec not in (1, 2, 3, 4, 5, 9):
+        prec = 9
+    sep = "、" if tr.lang == "zh" else ", "
+    towns = sep.join(town_names(row, labels)) or tr("kiosk.loc.unknown_town")
+    return tr(f"kiosk.loc.{prec}", towns=towns)
+
+
+def card_lines(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n) -> list[str]:
+    """The card's lines under its title (plain text, nothing blank, no code)."""
+    lang = tr.lang
+    cat = str(row.get("category", ""))
+    cat_label = str(labels.categories.get(cat, "")) if cat else ""
+    group = (str(codelists.categories.at[cat, "group"])
+             if cat in codelists.categories.index else "")
+    groups = groups_table()
+    group_label = str(groups.at[group, f"label_{lang}"]) if group in groups.index else ""
+    lines = []
+    if cat_label or group_label:
+        lines.append(tr("kiosk.theme", group=group_label or cat_label,
+                        category=cat_label or group_label))
+    status = str(row.get("status", ""))
+    if status in labels.statuses.index:
+        text = tr("kiosk.progress", status=labels.statuses[status])
+        if not _blank(row.get("status_as_of")):
+            text += tr("kiosk.as_of", date=plain_date(str(row["status_as_of"]), lang))
+        lines.append(text)
+    lines.append(plain_location(row, labels, tr))
+    desc = row.get("description_zh" if lang == "zh" else "description")
+    if not _blank(desc):
+        lines.append(str(desc))
+    if not _blank(row.get("plan_ref")):
+        lines.append(tr("kiosk.source", ref=str(row["plan_ref"])))
+    return lines
+
+
+def plain_date(value: str, lang: str) -> str:
+    """``2021-12`` -> ``2021年12月`` in Chinese (other forms as they are)."""
+    parts = value.strip().split("-")
+    if lang == "zh" and len(parts) >= 2 and all(p.isdigit() for p in parts[:2]):
+        return f"{int(parts[0])}年{int(parts[1])}月"
+    return value.strip()
+
+
+def title_of(row: pd.Series, lang: str) -> str:
+    for col in (f"title_{lang}", "title_zh", "title_en"):
+        if not _blank(row.get(col)):
+            return str(row[col])
+    return "—"
+
+
+# --------------------------------------------------------------------------- state
+def go_home() -> None:
+    """The home button (and the idle reset's target): Chinese, whole district, nothing
+    chosen."""
+    ss = st.session_state
+    for field in ("categories", "statuses", "towns", "precisions"):
+        ss[W[field]] = []
+    ss[W["text"]] = ""
+    ss[W["town"]] = ""
+    ss[W["lang"]] = "zh"
+    ss[K["group"]] = ""
+    ss[K["status"]] = None
+    ss[K["all"]] = False
+    ss[K["pid"]] = ""
+
+
+def _toggle_group(code: str) -> None:
+    ss = st.session_state
+    ss[K["group"]] = "" if ss.get(K["group"]) == code else code
+    ss[K["pid"]] = ""
+
+
+def _open_town(code: str) -> None:
+    ss = st.session_state
+    ss[W["town"]] = code
+    ss[K["all"]] = code == ""
+    ss[K["pid"]] = ""
+
+
+def _back() -> None:
+    ss = st.session_state
+    ss[W["town"]] = ""
+    ss[K["all"]] = False
+    ss[K["pid"]] = ""
+
+
+def _open_project(pid: str) -> None:
+    st.session_state[K["pid"]] = pid
+
+
+def _close_project() -> None:
+    st.session_state[K["pid"]] = ""
+
+
+def _toggle_lang() -> None:
+    ss = st.session_state
+    ss[W["lang"]] = "en" if ss.get(W["lang"], "zh") == "zh" else "zh"
+
+
+def on_kiosk_map_click() -> None:
+    """A tap on a project opens its card; a tap on a town outline opens the town."""
+    from geo import viewstate
+
+    ss = st.session_state
+    clicked = ss.get(MAP_KEY) or {}
+    drawing = clicked.get("last_active_drawing") or {}
+    props = (drawing.get("properties") or {}) if isinstance(drawing, dict) else {}
+    pid = str(props.get("pid", "") or "")
+    if pid:
+        ss[K["pid"]] = pid
+        return
+    towns = ss.get("gy_towns")
+    if towns is not None:
+        code = viewstate.town_from_click(clicked, towns)
+        if code:
+            _open_town(code)
+
+
+# --------------------------------------------------------------------------- panel parts
+def header(tr: I18n) -> None:
+    title, lang, home = st.columns([6, 2, 3], vertical_alignment="center")
+    title.markdown(f"### {tr('kiosk.title')}")
+    lang.button("English" if tr.lang == "zh" else "中文", key="k_lang", on_click=_toggle_lang,
+                width="stretch")
+    home.button(f"⌂ {tr('kiosk.home')}", key="k_home", on_click=go_home, type="primary",
+                width="stretch")
+
+
+def group_buttons(codelists: Codelists, tr: I18n) -> None:
+    st.markdown(f"**{tr('kiosk.groups')}**")
+    chosen = st.session_state.get(K["group"], "")
+    groups = groups_table()
+    per_row = 4
+    codes = list(groups.index)
+    for start in range(0, len(codes), per_row):
+        cols = st.columns(per_row)
+        for col, code in zip(cols, codes[start:start + per_row], strict=False):
+            col.button(str(groups.at[code, f"label_{tr.lang}"]), key=f"k_grp_{code}",
+                       on_click=_toggle_group, args=(code,), width="stretch",
+                       type="primary" if chosen == code else "secondary")
+
+
+def status_chips(codelists: Codelists, labels: Labels, tr: I18n) -> None:
+    st.pills(tr("kiosk.status"), list(codelists.status.index), key=K["status"],
+             format_func=lambda c: str(labels.statuses.get(c, c)))
+
+
+def town_grid(labels: Labels, tr: I18n) -> None:
+    st.markdown(f"**{tr('kiosk.towns')}**")
+    entries = [("", tr("kiosk.whole"))] + [(c, md_text(n)) for c, n in labels.towns.items()]
+    per_row = 4
+    for start in range(0, len(entries), per_row):
+        cols = st.columns(per_row)
+        for col, (code, name) in zip(cols, entries[start:start + per_row], strict=False):
+            col.button(name, key=f"k_town_{code or 'all'}", on_click=_open_town, args=(code,),
+                       width="stretch")
+
+
+def project_card(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n) -> None:
+    """The project's card, as a dialog over the page: wherever the visitor has scrolled the
+    list to, the card is in front of them; closing it (✕ or a tap outside) forgets it."""
+
+    @st.dialog(tr("kiosk.card"), width="large", on_dismiss=_close_project)
+    def card() -> None:
+        with st.container(key="k_card", border=True):
+            st.markdown(f"#### {md_text(title_of(row, tr.lang))}")
+            for line in card_lines(row, codelists, labels, tr):
+                st.markdown(md_text(line))
+        st.button(f"✕ {tr('kiosk.close')}", key="k_close", on_click=_close_project,
+                  width="stretch")
+
+    card()
+
+
+def project_list(shown: gpd.GeoDataFrame, heading: str, codelists: Codelists, labels: Labels,
+                 tr: I18n) -> None:
+    st.button(tr("kiosk.back"), key="k_back", on_click=_back, width="stretch")
+    st.markdown(f"#### {md_text(heading)} · {tr('kiosk.count', n=len(shown))}")
+    pid = st.session_state.get(K["pid"], "")
+    if not len(shown):
+        st.markdown(tr("kiosk.none"))
+        return
+    st.caption(tr("kiosk.tap_hint"))
+    for i, (_, row) in enumerate(shown.iterrows()):
+        st.button(md_text(title_of(row, tr.lang)), key=f"k_p_{i}", on_click=_open_project,
+                  args=(str(row["id"]),), width="stretch",
+                  type="primary" if str(row["id"]) == pid else "secondary")
+
+
+# --------------------------------------------------------------------------- the page
+#: the smallest map the kiosk shows (portrait: 1080 px wide, 55vh of 1920 high), for the fit
+KIOSK_MAP_PX = (1000, 1000)
+
+
+def kiosk_view(frame: gpd.GeoDataFrame | None,
+               basemap: Basemap) -> tuple[list[float] | None, float | None]:
+    """(centre, zoom) that fit `frame` in the kiosk's map in both orientations."""
+    if frame is None or not len(frame):
+        return None, None
+    bounds = bounds_of(for_display(frame, basemap))
+    return list(center_of(bounds)), zoom_for_bounds(bounds, *KIOSK_MAP_PX, padding_px=30)
+
+
+def town_summary_group(loaded: data.MapData, filtered: gpd.GeoDataFrame,
+                       codelists: Codelists, labels: Labels, tr: I18n, basemap: Basemap,
+                       town: str, zoom: float | None) -> folium.FeatureGroup | None:
+    """The towns shaded by their town-level projects, with name and count chips by group
+    (`layers.town_summary`, `geo.aggregate`): a project known only to its town is counted
+    there, never drawn as a dot at the town seat."""
+    if loaded.towns is None or not len(loaded.towns):
+        return None
+    groups = groups_table().rename(columns={f"label_{tr.lang}": "label"})
+    group_of = {str(c): str(g) for c, g in codelists.categories["group"].items()}
+    codes = [str(c) for c in loaded.towns["code"]]
+    summary = town_summaries(filtered, group_of, codes, list(groups.index))
+    shown = for_display(simplify_for_display(loaded.towns), basemap)
+    names = {c: labels.towns.get(c, c) for c in codes}
+    sizes = {c: label_size_px(names[c], chip_count(summary, c, groups), font_px=18.0,
+                              total_px=30.0) for c in codes}
+    spots = place_labels(shown, sizes, zoom if zoom is not None else 10.0,
+                         priority={str(c): float(n) for c, n in summary["total"].items()})
+    return town_summary_layer(shown, summary, spots, names, groups, tr("kiosk.town_tip"),
+                              tr("kiosk.towns"), highlight=town or None)
+
+
+def kiosk_map(loaded: data.MapData, filtered: gpd.GeoDataFrame, codelists: Codelists,
+              labels: Labels, tr: I18n, basemap_key: str, town: str,
+              legend_categories: list[str]) -> None:
+    basemap = get_basemap(basemap_key)
+    if not basemap.offline:  # never a tile request from a kiosk
+        basemap = get_basemap("none")
+    base = build_map(loaded.district, loaded.towns, loaded.river, codelists, tr, basemap,
+                     legend_categories=legend_categories)
+    HtmlOverlay(f'<div id="{MAP_CSS_ID}" hidden></div>', map_css() + TOWN_SUMMARY_CSS,
+                MAP_CSS_ID).add_to(base)
+    zoom_labels(base)
+    frame = loaded.district if loaded.district is not None else loaded.towns
+    if town and loaded.towns is not None:
+        frame = loaded.towns[loaded.towns["code"] == town]
+    center, zoom = kiosk_view(frame, basemap)
+    layers = []
+    summary = town_summary_group(loaded, filtered, codelists, labels, tr, basemap, town, zoom)
+    if summary is not None:
+        layers.append(summary)
+        filtered = filtered[placements(filtered) != "town"]  # counted in their towns
+    layers += project_layers(filtered, codelists, tr, basemap,
+                             features=data.features_for(tr.lang, basemap.key))
+    if town and loaded.towns is not None:
+        layers.append(town_highlight(loaded.towns, town, basemap))
+    st_folium(base, key=MAP_KEY, height=760, use_container_width=True,
+              returned_objects=["last_active_drawing", "last_object_clicked"],
+              feature_group_to_add=layers, center=center, zoom=zoom,
+              on_change=on_kiosk_map_click)
+
+
+def kiosk_filtered(projects: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
+                   codelists: Codelists) -> gpd.GeoDataFrame:
+    """The projects of the chosen group and progress (the whole district)."""
+    ss = st.session_state
+    group = ss.get(K["group"], "")
+    cats: tuple[str, ...] = ()
+    if group:
+        cats = tuple(str(c) for c in codelists.categories.index
+                     if codelists.categories.at[c, "group"] == group)
+    status = ss.get(K["status"])
+    return filtering.filter_projects(projects, cats, (status,) if status else (), (), (), "",
+                                     town_table=towns)
+
+
+def kiosk_page(loaded: data.MapData, codelists: Codelists, table: dict, basemap_key: str) -> None:
+    """The kiosk page; `ui.pages.map_page` hands over here in kiosk mode after loading."""
+    state = current_state()
+    tr = I18n(table, state.lang)
+    apply_css(True)
+    projects, towns = loaded.projects, loaded.towns
+    labels = Labels.of(towns, codelists, tr.lang)
+    filtered = kiosk_filtered(projects, towns, codelists)
+    town = state.town
+    cat_options = category_options(filtering.counts(projects, "category"), codelists)
+    left, right = st.columns([65, 35], gap="small")
+    with left, st.container(key="k_mapbox"):
+        kiosk_map(loaded, filtered, codelists, labels, tr, basemap_key, town,
+                  list(cat_options))
+    with right, st.container(key="k_panel"):
+        header(tr)
+        group_buttons(codelists, tr)
+        status_chips(codelists, labels, tr)
+        pid = st.session_state.get(K["pid"], "")
+        if pid and pid in set(projects["id"].astype(str)):
+            row = projects[projects["id"].astype(str) == pid].iloc[0]
+            project_card(row, codelists, labels, tr)
+        if town and towns is not None:
+            shown = filtering.projects_in_town(filtered, town, towns)
+            project_list(shown, labels.towns.get(town, town), codelists, labels, tr)
+        elif st.session_state.get(K["all"]):
+            project_list(filtered, tr("kiosk.all"), codelists, labels, tr)
+        else:
+            town_grid(labels, tr)
+    kiosk_idle_timer()
+    sync_query_params(current_state())
