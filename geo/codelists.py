@@ -41,6 +41,27 @@ class Codelists:
     precision: pd.DataFrame
     oc4ids_status: frozenset[str] = field(default_factory=frozenset)
     oc4ids_sector: frozenset[str] = field(default_factory=frozenset)
+    #: the category groups (``groups.csv``): indexed by code, ``label_zh``/``label_en``,
+    #: ``color`` (Okabe–Ito), ``symbol`` and ``order`` (int), sorted by ``order``
+    groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["label_zh", "label_en", "color", "symbol", "order"],
+        index=pd.Index([], name="code")))
+
+    @cached_property
+    def group_of(self) -> dict[str, str]:
+        """Category code -> group code (the ``group`` column of categories.csv; a category
+        without a known group falls in the last group)."""
+        fallback = str(self.groups.index[-1]) if len(self.groups) else ""
+        col = self.categories.get("group", None)
+        return {str(c): (str(col[c]) if col is not None and str(col[c]) in self.groups.index
+                         else fallback) for c in self.categories.index}
+
+    def group_label(self, code: str, lang: str) -> str:
+        """The label of group `code` in `lang` (the code itself when unknown)."""
+        try:
+            return str(self.groups.at[code, f"label_{lang}"])
+        except KeyError:
+            return str(code)
 
     @cached_property
     def category_codes(self) -> frozenset[str]:
@@ -63,7 +84,7 @@ def _oc4ids_codes(path: Path) -> frozenset[str]:
 
 @cache
 def load_codelists(directory: Path | str = CODELIST_DIR) -> Codelists:
-    """Read ``categories.csv``, ``status.csv``, ``precision.csv`` and
+    """Read ``categories.csv``, ``groups.csv``, ``status.csv``, ``precision.csv`` and
     ``oc4ids/projectStatus.csv``, ``oc4ids/projectSector.csv`` from `directory` (cached per
     directory)."""
     directory = Path(directory)
@@ -71,7 +92,11 @@ def load_codelists(directory: Path | str = CODELIST_DIR) -> Codelists:
     status = read_codelist(directory / "status.csv").set_index("code")
     precision = read_codelist(directory / "precision.csv")
     precision["code"] = precision["code"].astype(int)
+    groups = read_codelist(directory / "groups.csv")
+    groups["order"] = groups["order"].astype(int)
+    groups = groups.set_index("code").sort_values("order", kind="stable")
     return Codelists(
+        groups=groups,
         categories=categories,
         status=status,
         precision=precision.set_index("code"),

@@ -158,24 +158,25 @@ def town_at(lon: float, lat: float, towns: gpd.GeoDataFrame) -> str | None:
     return None if hits.empty else str(hits.iloc[0]["code"])
 
 
-def town_from_click(clicked: Mapping | None, towns: gpd.GeoDataFrame) -> str | None:
+def town_from_click(clicked: Mapping | None, towns: gpd.GeoDataFrame,
+                    previous: Mapping | None = None) -> str | None:
     """Town chosen by a click on the map, from st_folium's returned dict.
 
-    ``last_active_drawing`` of a town outline carries ``properties.town_code``; a click on
-    another thing (a project) chooses nothing. A bare ``last_object_clicked`` position is located
-    by point-in-polygon on `towns` (EPSG:4326) when no drawing is given."""
+    Only a feature carrying ``properties.town_code`` (a town polygon or its summary badge,
+    st_folium ``last_active_drawing``) chooses a town. A click on anything else -- a project, a
+    marker cluster, the bare map (``last_object_clicked`` only) -- chooses nothing: there is
+    no point-in-polygon fallback, so zooming into a cluster never switches the page into a
+    town view. `previous` is the drawing of the last click already handled: st_folium keeps
+    returning it after later clicks on things without a feature (a cluster), and it must not
+    choose its town again."""
     if not clicked:
         return None
     codes = set(towns["code"].astype(str))
     drawing = clicked.get("last_active_drawing") or {}
-    props = drawing.get("properties") or {} if isinstance(drawing, Mapping) else {}
-    if props:
-        code = str(props.get("town_code", ""))
-        return code if code in codes else None
-    pos = clicked.get("last_object_clicked")
-    if isinstance(pos, Mapping) and "lat" in pos and "lng" in pos:
-        try:
-            return town_at(float(pos["lng"]), float(pos["lat"]), towns)
-        except (TypeError, ValueError):
-            return None
-    return None
+    if not isinstance(drawing, Mapping) or (previous is not None and drawing == previous):
+        return None
+    props = drawing.get("properties") or {}
+    if not isinstance(props, Mapping):
+        return None
+    code = str(props.get("town_code", ""))
+    return code if code in codes else None

@@ -91,12 +91,16 @@ def detail_zooms(spots: Sequence[LabelSpot], sizes: Mapping[str, tuple[float, fl
 
 def place_labels(towns: gpd.GeoDataFrame, sizes: Mapping[str, tuple[float, float]],
                  zoom: float, zoom_steps: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0),
-                 priority: Mapping[str, float] | None = None) -> list[LabelSpot]:
+                 priority: Mapping[str, float] | None = None,
+                 obstacles: Sequence[tuple[float, float, float, float]] = ()
+                 ) -> list[LabelSpot]:
     """A spot for every town of `towns` (``code`` column, any declared CRS) whose label box
     (``sizes[code]``: width, height in screen pixels, see `label_size_px`) overlaps no other
     label, shown from the first zoom ``zoom + step`` at which it fits. A town that fits at no
     step gets the last one (labels never overlap at or above their ``min_zoom``). Towns are
-    placed in order of `priority` (e.g. their project counts; higher first), then area."""
+    placed in order of `priority` (e.g. their project counts; higher first), then area.
+    `obstacles` are things a label must not cover either (e.g. project markers and their
+    clusters): ``(lon, lat, width_px, height_px)`` in the towns' CRS."""
     require_crs(towns, "towns")
     merc = towns.to_crs(WEB_MERCATOR)
     rank = [float((priority or {}).get(str(c), 0.0)) for c in merc["code"]]
@@ -106,13 +110,20 @@ def place_labels(towns: gpd.GeoDataFrame, sizes: Mapping[str, tuple[float, float
     shapes = dict(zip(codes, merc.geometry, strict=True))
     poles = {c: polylabel(_main_part(g), tolerance=10.0) for c, g in shapes.items()}
     sizes = {c: sizes.get(c, (40.0, 20.0)) for c in codes}
+    blocked: list[tuple[Point, tuple[float, float]]] = []
+    if len(obstacles):
+        pts = gpd.GeoSeries([Point(o[0], o[1]) for o in obstacles], crs=towns.crs).to_crs(
+            WEB_MERCATOR)
+        blocked = [(Point(x, y), (float(o[2]), float(o[3])))
+                   for x, y, o in zip(pts.x, pts.y, obstacles, strict=True)]
     spots: dict[str, tuple[Point, float]] = {}
     for step in zoom_steps:
         z = zoom + step
         mpp = metres_per_pixel(z)
         for code in codes:
             if code not in spots:
-                spot = _first_free(code, poles[code], shapes[code], sizes, spots, mpp)
+                spot = _first_free(code, poles[code], shapes[code], sizes, spots, mpp,
+                                   blocked)
                 if spot is not None:
                     spots[code] = (spot, z)
     last = zoom + zoom_steps[-1]
@@ -131,11 +142,13 @@ def _box(centre: Point, size_px: tuple[float, float], mpp: float) -> BaseGeometr
 
 def _first_free(code: str, pole: Point, shape: BaseGeometry,
                 sizes: Mapping[str, tuple[float, float]],
-                spots: Mapping[str, tuple[Point, float]], mpp: float) -> Point | None:
+                spots: Mapping[str, tuple[Point, float]], mpp: float,
+                blocked: Sequence[tuple[Point, tuple[float, float]]] = ()) -> Point | None:
     """The first candidate around `pole` whose centre lies in `shape` and whose box, at this
-    scale, overlaps none of the boxes already placed."""
+    scale, overlaps none of the boxes already placed (nor a `blocked` box)."""
     w_px, h_px = sizes[code]
     others = [_box(pt, sizes[c], mpp) for c, (pt, _z) in spots.items()]
+    others += [_box(pt, size, mpp) for pt, size in blocked]
     for dx, dy in OFFSETS:
         centre = Point(pole.x + dx * w_px * mpp * 0.6, pole.y + dy * h_px * mpp * 1.1)
         if shape.contains(centre) and not any(

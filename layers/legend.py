@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from geo.codelists import Codelists
 from geo.i18n import I18n
 from layers.basemaps import Basemap
 from layers.style import category_color, feature_style
+from layers.symbols import symbol_svg
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STAGES = ("proposed", "active", "done", "cancelled")
@@ -68,3 +70,65 @@ def legend_html(codelists: Codelists, tr: I18n, categories: Sequence[str],
         title=tr("legend.title"), categories=cats, status_heading=tr("legend.status"),
         stages=stages, precision_heading=tr("legend.precision"), precisions=precisions,
         modelled_note=tr("legend.modelled") if modelled_towns else "")
+
+
+def _line_svg(style: dict[str, Any]) -> Markup:
+    s = _swatch("line", style)
+    dash = f' stroke-dasharray="{s["dashArray"]}"' if s.get("dashArray") else ""
+    return Markup(f'<svg width="30" height="12"><line x1="1" y1="6" x2="29" y2="6" '
+                  f'stroke="{s["color"]}" stroke-width="{s["weight"]}" '
+                  f'stroke-opacity="{s["opacity"]}"{dash}/></svg>')
+
+
+def side_legend_html(codelists: Codelists, tr: I18n, group_counts: Mapping[str, int],
+                     shades: Sequence[Any], modelled_towns: bool,
+                     schematic_lines: bool) -> str:
+    """The legend shown beside the map (a whole small HTML page, autoescaped): the groups
+    present in the filtered set with their counts, colour and symbol; the town shading
+    classes (`layers.town_map.shade_legend`); status and precision keys; the modelled-town
+    note. All keys are always visible (no inner scroll)."""
+    groups = []
+    for code, row in codelists.groups.iterrows():
+        n = int(group_counts.get(str(code), 0))
+        if n:
+            groups.append({"code": code, "label": row[f"label_{tr.lang}"], "count": n,
+                           "svg": Markup(symbol_svg(str(row["color"]), str(row["symbol"])))})
+    schematic = None
+    if schematic_lines:
+        color = str(codelists.groups["color"].iloc[0]) if len(codelists.groups) else GREY
+        schematic = {"swatch": _swatch("line", feature_style(color, "active", "", 5, "line")),
+                     "label": tr("legend.schematic")}
+    shade_rows = []
+    for c in shades:
+        label = (tr("legend.shade_none") if c.high == 0 else
+                 tr("legend.shade_one", n=c.low) if c.low == c.high else
+                 tr("legend.shade_range", lo=c.low, hi=c.high))
+        shade_rows.append({"color": c.color, "label": label})
+    stages = []
+    for stage in STAGES:
+        rows = codelists.status[codelists.status["stage"] == stage]
+        if rows.empty:
+            continue
+        dash = str(rows.iloc[0]["dash"] or "")
+        stages.append({"svg": Markup(symbol_svg(GREY, "circle", stage, dash, False, 18)),
+                       "label": tr("stage." + stage)})
+    precisions = [
+        {"svg": Markup(symbol_svg(GREY, "circle", "done", "", False, 18)),
+         "label": tr("legend.exact")},
+        {"svg": Markup(symbol_svg(GREY, "circle", "done", "", True, 18)),
+         "label": tr("legend.approx_point")},
+        {"svg": _line_svg(feature_style(GREY, "done", "", 5, "line")),
+         "label": tr("legend.approx_line")},
+    ]
+    template = _environment().get_template("side_legend.html.j2")
+    return template.render(
+        groups_heading=tr("legend.groups"), groups=groups, schematic=schematic,
+        shading_heading=tr("legend.shading"), shades=shade_rows,
+        status_heading=tr("legend.status"), stages=stages,
+        precision_heading=tr("legend.precision"), precisions=precisions,
+        modelled_note=tr("legend.modelled") if modelled_towns else "")
+
+
+def side_legend_rows(html: str) -> int:
+    """How many rows `side_legend_html` produced (for the height of its frame)."""
+    return html.count('class="r') + html.count("<h4>") + 2 * html.count('class="note"')

@@ -35,6 +35,9 @@ from layers.display import for_display
 from layers.elements import HtmlOverlay
 from layers.legend import legend_html, map_css
 from layers.style import esc
+from layers.town_map import TOWN_PANE, TOWN_PANE_Z
+from layers.town_summary import CSS as TOWN_CSS
+from layers.town_summary import zoom_labels
 from layers.viewport import ZOOM_SNAP, bounds_of
 
 
@@ -48,10 +51,16 @@ def build_map(
     api_key: str = "",
     legend_categories: Sequence[str] = (),
     highlight: str | None = None,
+    summaries: bool = False,
 ) -> folium.Map:
     """The base map (EPSG:4326 inputs): background, district, river, towns, legend; fitted to
     the district (or the towns). Project layers are added separately
-    (`layers.projects.project_layers`), so filtering never rebuilds the base map."""
+    (`layers.projects.project_layers`), so filtering never rebuilds the base map.
+
+    With `summaries` (the app), the towns are not drawn here: the per-town summary layer
+    (`layers.town_map`) draws them shaded with their labels, added with the projects; the map
+    only gets the label zoom script (`zoom_labels`) and no legend inside (the app shows it
+    beside the map, where it never covers a popup)."""
     m = LocalMap(location=[23.05, 112.45], zoom_start=10, tiles=None, control_scale=True,
                  prefer_canvas=False, zoom_control=True, maxZoom=basemap.max_zoom,
                  minZoom=6, zoomSnap=ZOOM_SNAP, zoomDelta=0.5)
@@ -70,15 +79,23 @@ def build_map(
                       {"color": RIVER_COLOR, "weight": 5, "opacity": 0.8},
                       tip=esc(tr("layer.river"))).add_to(m)
     modelled = False
-    if towns is not None and len(towns):
+    if towns is not None and len(towns) and not summaries:
         town_layer(simplify_for_display(towns), tr, basemap, highlight).add_to(m)
+    if towns is not None and len(towns):
         modelled = bool((towns.get("boundary_source", pd.Series(["modelled"])) != "official")
                         .any())
         frame = frame if frame is not None else towns
     if frame is not None:
         m.fit_bounds(bounds_of(for_display(frame, basemap)))
-    legend = legend_html(codelists, tr, legend_categories, modelled, basemap)
-    HtmlOverlay(legend, map_css(), "gy-legend").add_to(m)
+    if summaries:  # only the modelled-outline note stays on the map (small, click-through)
+        folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
+        note = esc(tr("legend.modelled")) if modelled else ""
+        HtmlOverlay(f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
+                    map_css() + TOWN_CSS, "gy-legend").add_to(m)
+        zoom_labels(m)
+    else:
+        legend = legend_html(codelists, tr, legend_categories, modelled, basemap)
+        HtmlOverlay(legend, map_css() + TOWN_CSS, "gy-legend").add_to(m)
     return m
 
 

@@ -22,7 +22,7 @@ from geo.stats import DISTRICT_LEVEL
 from layers.basemaps import Basemap
 from layers.display import DISPLAY_DECIMALS, for_display, parts, records
 from layers.style import (
-    category_color,
+    FALLBACK_COLOR,
     drawn_kind,
     esc,
     feature_style,
@@ -32,6 +32,7 @@ from layers.style import (
     title,
     tooltip_line,
 )
+from layers.symbols import symbol_svg
 
 COORD_SCALE = 10 ** DISPLAY_DECIMALS
 
@@ -77,6 +78,22 @@ def int_coords(geometry: dict[str, Any]) -> dict[str, Any]:
         return int(c)
 
     return {"type": geometry["type"], "coordinates": conv(geometry["coordinates"])}
+
+
+def group_symbol(codelists: Codelists, category: str) -> tuple[str, str]:
+    """(colour, symbol) of the category's group (groups.csv); projects are coloured by group,
+    categories stay filterable in the sidebar."""
+    group = codelists.group_of.get(str(category), "")
+    if group in codelists.groups.index:
+        row = codelists.groups.loc[group]
+        return str(row["color"]), str(row["symbol"])
+    return FALLBACK_COLOR, "circle"
+
+
+def schematic(geom: Any, precision: int) -> bool:
+    """True for a line drawn from an approximate route (precision 5 and the like): its
+    tooltip says 示意线路 / schematic route."""
+    return precision not in (1, 3, 4, 9) and geom is not None and "Line" in geom.geom_type
 
 
 def project_features(
@@ -125,7 +142,7 @@ def project_features(
     for props, rows in prepared:
         geom = props.pop("geometry")
         pid = str(props.get("id", ""))
-        color = category_color(codelists, props.get("category", ""))
+        color, symbol = group_symbol(codelists, props.get("category", ""))
         stage, dash = status_stage(codelists, props.get("status", ""))
         precision = int(props.get("precision") or 9)
         head = [esc(title(props, tr.lang)), esc(props.get(other) or "")]
@@ -135,14 +152,20 @@ def project_features(
         values: list[int | str] = [string(v) if counts[v] > 1 else v for _, v in rows]
         base: dict[str, Any] = {
             "pid": pid, "a": int(is_approximate(precision)), "h": head,
-            "t": string(tooltip_line(props, codelists, tr.lang)),
+            "t": string(tooltip_line(props, codelists, tr.lang)
+                        + (f" · {esc(tr('map.schematic'))}" if schematic(geom, precision)
+                           else "")),
             "k": key_of(labels, tuple(labels)), "v": values}
         refs = {base["t"], *labels, *(x for x in values if isinstance(x, int))}
         feats = []
         for part in parts(geom):
             if part.is_empty:
                 continue
-            style = feature_style(color, stage, dash, precision, drawn_kind(part.geom_type))
+            kind = drawn_kind(part.geom_type)
+            style = feature_style(color, stage, dash, precision, kind)
+            if kind == "point":  # the group's symbol (layers/js/project_point.js)
+                style["html"] = symbol_svg(color, symbol, stage, dash,
+                                           is_approximate(precision))
             key = json.dumps(style, sort_keys=True)
             coords = shapely.geometry.mapping(shapely.transform(part, as_ints))
             feats.append({"type": "Feature", "geometry": int_coords(coords),

@@ -7,7 +7,10 @@ Two independent visual channels:
   solid, done = solid and fully filled, cancelled = grey dotted;
 * **precision** (precision.csv): exact (1) is drawn filled and crisp; every approximate place
   (precision >= 2) is drawn *hollow* (points and areas: white/empty centre) or, for lines, as a
-  wide soft translucent band -- never like an exact one.
+  wide dashed schematic line (示意线路) -- never like an exact one.
+
+Colours come from the category's *group* (groups.csv, Okabe–Ito) and points get the group's
+symbol (`layers.symbols`).
 
 Every text that reaches the browser goes through `geo.escape.esc` here; the caller puts the result
 in a JSON property (folium's ``tojson`` makes it safe inside ``<script>``) and Leaflet shows it.
@@ -99,10 +102,12 @@ def feature_style(color: str, stage: str, dash: str, precision: int, kind: str) 
             fillOpacity=0.9 if approx else max(opacity, 0.5),
         )
     elif kind == "line":
+        # an approximate (schematic) route: a wide dashed line, status by opacity only
         style.update(
-            weight=8 if approx else 4,
-            opacity=round(opacity * (0.45 if approx else 1.0), 3),
+            weight=6 if approx else 4,
+            opacity=round(0.35 + 0.5 * opacity if approx else opacity, 3),
             lineCap="butt" if approx else "round",
+            dashArray="12 7" if approx else (dash or None),
         )
     else:
         style.update(

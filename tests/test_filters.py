@@ -118,8 +118,12 @@ def test_town_from_click(towns):
     project_click = {"last_active_drawing": {"properties": {"pid": "x"}},
                      "last_object_clicked": {"lat": 23.04, "lng": 112.45}}
     assert viewstate.town_from_click(project_click, towns) is None
+    # a bare click (a cluster, the empty map) chooses no town: no point-in-polygon fallback
     bare = {"last_active_drawing": None, "last_object_clicked": {"lat": 23.15, "lng": 112.3}}
-    assert viewstate.town_from_click(bare, towns) == T3
+    assert viewstate.town_from_click(bare, towns) is None
+    # st_folium keeps the last drawing after a later cluster click: it is not chosen again
+    handled = drawing["last_active_drawing"]
+    assert viewstate.town_from_click(drawing, towns, previous=handled) is None
     outside = {"last_object_clicked": {"lat": 10.0, "lng": 100.0}}
     assert viewstate.town_from_click(outside, towns) is None
     assert viewstate.town_from_click({"last_active_drawing": {"properties": {"town_code": "evil"}}},

@@ -250,7 +250,8 @@ def hostile_frame(tmp_path_factory) -> gpd.GeoDataFrame:
     for i, p in enumerate(ACCEPTED):
         rec = hostile_record(p, f"xss-{i:02d}")
         props = typed_properties(rec)
-        props.update(precision=1 if i % 2 else 3, towns_all="金利镇", town_codes="441204100",
+        # precision 2 (not 3): town-level projects are summarised per town, not drawn
+        props.update(precision=1 if i % 2 else 2, towns_all="金利镇", town_codes="441204100",
                      geocode_matched=p.text)
         rows.append(props)
         geoms.append(shapely.Point(112.45 + i * 0.001, 23.05))

@@ -78,19 +78,21 @@ def test_zoom_and_centre_for_a_town():
     assert 11 <= z_town <= 13 and z_district < z_town
 
 
-def test_one_group_per_category_and_null_geometry_skipped(data):
-    _, groups = build(data)
-    names = [g.layer_name for g in groups]
-    # 14 projects in 13 categories; heritage has no geometry, and health and railway hold only
-    # district-level projects (precision 4), which are counted beside the map, not drawn
-    assert len(groups) == 10
-    assert not any("文物" in n for n in names)
-    assert any("港口码头 (2)" in n for n in names)
+def test_only_finer_than_town_drawn_in_one_cluster(data):
+    """Lines/areas in one group, every point in ONE marker cluster (never one per category);
+    only placements marker and shape are drawn (geo.aggregate): town-level projects are
+    counted in the town summaries, district-wide and unplaced ones are listed beside the
+    map."""
+    m, groups = build(data)
+    assert len(groups) == 2
+    html = lm.render_html(m, groups)
+    assert html.count("L.markerClusterGroup(") == 1
     feats = features_of(groups)
-    assert len(feats) == 11
-    drawable = data["projects"].dropna(subset=["geometry"])
-    assert {f["properties"]["pid"] for f in feats} == set(
-        drawable.loc[drawable["precision"].astype(int) != 4, "id"])
+    drawn = {"port-gaoyao-berths", "port-jinli-new", "power-lubu-plant", "school-nanan",
+             "tourism-nanan-pagoda", "hostile-xss", "road-nanan-jinli", "highway-lubu-nanan",
+             "agri-lubu-park"}
+    assert {f["properties"]["pid"] for f in feats} == drawn
+    assert len(feats) == 9
 
 
 def test_coordinates_are_integer_steps_of_1e5_degree(data):
@@ -131,14 +133,17 @@ def test_styles_by_status(data):
     assert proposed["opacity"] < active["opacity"] < done["opacity"] == 1.0
     cancelled = style_of(data, "hostile-xss")
     assert cancelled["dashArray"] == "2 6" and cancelled["color"] == ls.CANCELLED_COLOR
-    assert style_of(data, "road-nanan-jinli")["dashArray"] is None
-    assert style_of(data, "highway-lubu-nanan")["dashArray"] == "6 6"
+    # schematic routes (precision 5) are always dashed; their status shows by opacity
+    road, highway = style_of(data, "road-nanan-jinli"), style_of(data, "highway-lubu-nanan")
+    assert road["dashArray"] == highway["dashArray"] == "12 7"
+    assert highway["opacity"] < road["opacity"]
 
 
 def test_styles_by_precision(data):
     exact = style_of(data, "power-lubu-plant")
-    approx = style_of(data, "water-nanan-works")  # precision 3, done
-    assert exact["fillColor"] == "#d4ac0d" and exact["fillOpacity"] >= 0.5
+    approx = style_of(data, "school-nanan")  # precision 2
+    # coloured by the category's group (energy), not by category
+    assert exact["fillColor"] == "#E69F00" and exact["fillOpacity"] >= 0.5
     assert approx["fillColor"] == "#ffffff"  # hollow
     # same status stage, different precision: never drawn alike
     for kind in ("point", "line", "area"):
@@ -160,7 +165,7 @@ def test_styles_reach_the_rendered_js(data):
     html = lm.render_html(m, groups)
     assert '"dashArray": "6 6"' in html
     assert '"fillColor": "#ffffff"' in html
-    assert "L.circleMarker(latlng" in html
+    assert "L.divIcon({className: 'gy-sym '" in html
     assert "L.markerClusterGroup" in html
 
 

@@ -38,6 +38,7 @@ class View:
 VIEWS = (
     View("desktop-home-zh", "", 1400, 1000),
     View("desktop-town-jinli-zh", "?town=441204115", 1400, 1000),
+    View("desktop-townview-jinli-zh", "?view=441204115", 1400, 1000),
     View("desktop-home-en", "?lang=en", 1400, 1000),
     View("desktop-search-port-en", "?lang=en&q=wharf", 1400, 1000),
     View("kiosk-landscape", "?mode=kiosk", 1920, 1080, full_page=False),

@@ -1,25 +1,34 @@
-"""The map: the base map, the project layers of the filtered projects, the town highlight, and
-the view (centre and zoom) on the district or the chosen town."""
+"""The map: the base map, the per-town summaries, the drawn projects of the filtered set, the
+town highlight, and the view (centre and zoom) on the district or the chosen town; beside it
+the legend, the group toggles and the lists of what the map cannot draw (全区 / 未定位)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 import geopandas as gpd
+import pandas as pd
+import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import codelists as gc
+from geo.aggregate import Accounting, placements
 from geo.i18n import I18n
 from layers.base import town_highlight
 from layers.basemaps import Basemap
 from layers.display import for_display
 from layers.focus import focus_frame, project_highlight
+from layers.legend import side_legend_html, side_legend_rows
 from layers.map import build_map
 from layers.projects import project_layers
+from layers.tables import projects_table
+from layers.town_map import label_key, shade_legend, summary_table, town_layer
 from layers.viewport import bounds_of, center_of, zoom_for_bounds
 from ui.config import api_keys
-from ui.data import MapData, features_for
+from ui.data import MapData, features_for, label_plan_cached
 from ui.state import MAP_KEY, on_map_click
+
+GROUPS_KEY = "w_groups"
 
 
 def view_of(frame: gpd.GeoDataFrame | None,
@@ -31,19 +40,94 @@ def view_of(frame: gpd.GeoDataFrame | None,
     return list(center_of(bounds)), zoom_for_bounds(bounds)
 
 
+def group_counts(projects: pd.DataFrame, codelists: gc.Codelists) -> dict[str, int]:
+    """Filtered projects per category group."""
+    groups = projects["category"].astype(str).map(codelists.group_of)
+    return {str(k): int(v) for k, v in groups.value_counts().items()}
+
+
+def selected_groups(codelists: gc.Codelists) -> list[str]:
+    """The groups switched on by the toggles (all of them until the reader changes it)."""
+    if GROUPS_KEY not in st.session_state:
+        st.session_state[GROUPS_KEY] = list(codelists.groups.index)
+    return [g for g in st.session_state[GROUPS_KEY] if g in codelists.groups.index]
+
+
+def by_groups(projects: gpd.GeoDataFrame, codelists: gc.Codelists,
+              groups: list[str]) -> gpd.GeoDataFrame:
+    """`projects` whose category belongs to one of `groups`."""
+    keep = projects["category"].astype(str).map(codelists.group_of).isin(groups)
+    return projects[keep]
+
+
+def group_toggles(counts: Mapping[str, int], codelists: gc.Codelists, tr: I18n) -> None:
+    """The group toggles (st.pills, multi): they filter the map and every count."""
+    st.pills(tr("map.groups"), list(codelists.groups.index), selection_mode="multi",
+             key=GROUPS_KEY, wrap=True,
+             format_func=lambda g: f"{codelists.group_label(g, tr.lang)} {counts.get(g, 0)}")
+
+
+def accounting_line(acct: Accounting, tr: I18n) -> None:
+    """Every filtered project accounted for on screen (`geo.aggregate.accounting`)."""
+    st.markdown("**" + tr("acct.line", total=acct.total, **acct.parts()) + "**")
+
+
+def off_map_list(filtered: gpd.GeoDataFrame, codelists: gc.Codelists, tr: I18n,
+                 placement: str) -> None:
+    """A popover button "全区 N 项" / "未定位 N 项" listing the projects of `placement`
+    (``district`` or ``unplaced``) that the map cannot draw, with title, status and
+    category."""
+    where = placements(filtered) if len(filtered) else pd.Series(dtype=object)
+    rows = filtered[where == placement] if len(filtered) else filtered
+    with st.popover(tr(f"acct.{placement}", n=len(rows)), width="stretch"):
+        st.caption(tr(f"acct.{placement}_note"))
+        if len(rows):
+            table = projects_table(rows, codelists, tr)
+            keep = [tr("col.title"), tr("col.status"), tr("table.kind")]
+            st.dataframe(table[keep], hide_index=True, width="stretch",
+                         key=f"w_list_{placement}")
+
+
+def map_legend(filtered: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
+               codelists: gc.Codelists, tr: I18n) -> None:
+    """The legend beside the map (groups of the filtered set, town shading, status,
+    precision), from the Jinja2 template; in its own frame, never over a popup."""
+    summary = summary_table(filtered, towns, codelists) if towns is not None else \
+        pd.DataFrame({"total": []})
+    where = placements(filtered) if len(filtered) else pd.Series(dtype=object)
+    drawn = filtered[where.isin(["marker", "shape"])] if len(filtered) else filtered
+    schematic = bool(len(drawn)) and bool(
+        (drawn.geometry.geom_type.str.contains("Line")
+         & (pd.to_numeric(drawn["precision"], errors="coerce") != 1)).any())
+    modelled = towns is not None and bool(
+        (towns.get("boundary_source", pd.Series(["modelled"])) != "official").any())
+    html = side_legend_html(codelists, tr, group_counts(filtered, codelists),
+                            shade_legend(summary), modelled, schematic)
+    st.iframe(html, height=22 * side_legend_rows(html) + 30)
+
+
 def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists, tr: I18n,
-             basemap: Basemap, town: str, legend_categories: Sequence[str],
-             kiosk: bool, project: str = "",
-             view: tuple[tuple[float, ...], int] | None = None) -> None:
-    """Draw the map of `filtered` (a click on a town outline opens that town's view). The
+             basemap: Basemap, town: str, names: Mapping[str, str], kiosk: bool,
+             project: str = "", view: tuple[tuple[float, ...], int] | None = None) -> None:
+    """Draw the map of `filtered`: shaded towns with their summaries, the projects placed
+    finer than their town (a click on a town polygon or badge opens that town's view). The
     selected `project` is highlighted and fitted (its town, or the district, when it has no
     site); `view` ((lat, lon), zoom), the map's last centre and zoom, wins over both fits."""
     base = build_map(data.district, data.towns, data.river, codelists, tr, basemap,
-                     api_key=api_keys().get(basemap.needs_key, ""),
-                     legend_categories=legend_categories)
-    groups = project_layers(filtered, codelists, tr, basemap,
-                            features=features_for(tr.lang, basemap.key))
+                     api_key=api_keys().get(basemap.needs_key, ""), summaries=True)
     frame = data.district if data.district is not None else data.towns
+    _c, district_zoom = view_of(frame, basemap)
+    groups = []
+    if data.towns is not None and len(data.towns):
+        zoom0 = district_zoom or 10.0
+        key = label_key(filtered, data.towns, codelists, tr.lang, basemap, zoom0)
+        plan = label_plan_cached(key, filtered, data.towns, dict(names), tr.lang,
+                                 basemap.key, zoom0)
+        groups.append(town_layer(filtered, data.towns, codelists, names, tr.lang,
+                                 tr("map.town_tip"), tr("map.layer_towns"), basemap,
+                                 zoom0, highlight=town or None, plan=plan))
+    groups += project_layers(filtered, codelists, tr, basemap,
+                             features=features_for(tr.lang, basemap.key))
     if town and data.towns is not None:
         groups.append(town_highlight(data.towns, town, basemap))
         frame = data.towns[data.towns["code"] == town]

@@ -5,10 +5,13 @@ the plan map with its filters, town view, tables and exports; the progress pages
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from geo import codelists as gc
 from geo import filtering, loading, viewstate
+from geo.aggregate import Accounting, accounting
 from geo.i18n import I18n
 from geo.plain import town_names_for
 from geo.stats import key_figures
@@ -18,7 +21,16 @@ from ui.card import selected_card
 from ui.config import api_keys_checked
 from ui.kiosk import apply_css, kiosk_idle_timer
 from ui.kiosk_page import kiosk_page
-from ui.map_view import map_view
+from ui.map_view import (
+    accounting_line,
+    by_groups,
+    group_counts,
+    group_toggles,
+    map_legend,
+    map_view,
+    off_map_list,
+    selected_groups,
+)
 from ui.progress_map import as_of_sidebar, as_of_value, changed_filter
 from ui.sidebar import category_options, filters_sidebar
 from ui.state import (
@@ -74,13 +86,19 @@ def page_header(tr: I18n, kiosk: bool) -> None:
                  label_visibility="collapsed")
 
 
-def key_metrics(figs: dict, tr: I18n, town: bool = False) -> None:
-    """The key figures: of the district's filtered projects, or (`town`) of the town view's."""
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(tr("town.count" if town else "metric.shown"), figs["projects"])
-    c2.metric(tr("metric.mapped"), figs["mapped"])
-    c3.metric(tr("metric.district_wide"), figs["district_wide"])
-    c4.metric(tr("metric.not_located"), figs["not_located"])
+def key_metrics(acct: Accounting, shown: gpd.GeoDataFrame, codelists: gc.Codelists, tr: I18n,
+                town: bool = False) -> None:
+    """The number of projects shown (the district's filtered set, or in the town view the
+    town's) and how each one appears on screen (the accounting line adds up to it), with the
+    lists of the ones the map cannot draw."""
+    c1, c2, c3, c4 = st.columns([1, 4.2, 1, 1], vertical_alignment="center")
+    c1.metric(tr("town.count" if town else "metric.shown"), acct.total)
+    with c2:
+        accounting_line(acct, tr)
+    with c3:
+        off_map_list(shown, codelists, tr, "district")
+    with c4:
+        off_map_list(shown, codelists, tr, "unplaced")
 
 
 def notices(towns: pd.DataFrame | None, towns_notice: str, key_notice: str, tr: I18n,
@@ -136,20 +154,28 @@ def map_page() -> None:
                                          state.precisions, state.text, town_table=towns,
                                          synonyms=data.synonyms_cached())
     filtered = changed_filter(filtered, kiosk)
+    before_groups = filtered
+    filtered = by_groups(filtered, codelists, selected_groups(codelists))
     figs = key_figures(filtered)
     # the town view replaces the district figures (and the tables/exports) with the town's
     in_town = (filtering.projects_in_town(filtered, state.town, towns)
                if state.town and towns is not None else None)
     shown = filtered if in_town is None else in_town
     shown_figs = figs if in_town is None else key_figures(in_town)
-    key_metrics(shown_figs, tr, town=in_town is not None)
+    key_metrics(accounting(shown), shown, codelists, tr, town=in_town is not None)
     notices(towns, loaded.towns_notice, key_notice, tr, kiosk)
-    town_chooser(labels, tr)
+    chooser_col, groups_col = st.columns([1.2, 3.4])
+    with chooser_col:
+        town_chooser(labels, tr)
+    with groups_col:
+        group_toggles(group_counts(before_groups, codelists), codelists, tr)
     state = current_state()
-    map_view(loaded, filtered, codelists, tr, get_basemap(state.basemap), state.town,
-             cat_options, kiosk, project=state.project, view=map_view_state(state))
-    st.caption(tr("map.caption", n=figs["mapped"], total=figs["projects"],
-                  d=figs["district_wide"], u=figs["not_located"]))
+    map_col, legend_col = st.columns([4, 1.25])
+    with legend_col:
+        map_legend(filtered, towns, codelists, tr)
+    with map_col:
+        map_view(loaded, filtered, codelists, tr, get_basemap(state.basemap), state.town,
+                 labels.towns, kiosk, project=state.project, view=map_view_state(state))
     if in_town is not None and towns is not None:
         town_view(state.town, towns, projects, filtered, in_town, codelists, labels, tr, kiosk,
                   river=loaded.river)

@@ -110,13 +110,15 @@ def remember_view(returned: object) -> None:
 
 
 def on_map_click() -> None:
-    """st_folium on_change: a click on a town outline opens that town's view."""
+    """st_folium on_change: a click on a town polygon or badge opens that town's view (a
+    cluster or the bare map does not)."""
     towns = st.session_state.get("gy_towns")
     clicked = st.session_state.get(MAP_KEY)
     remember_view(clicked)
     if towns is None or not clicked:
         return
-    code = viewstate.town_from_click(clicked, towns)
+    code = viewstate.town_from_click(clicked, towns, st.session_state.get("gy_last_drawing"))
+    st.session_state["gy_last_drawing"] = clicked.get("last_active_drawing")
     if code:
         st.session_state[W["town"]] = code
 

@@ -3,6 +3,6 @@
     return function(cluster) {
         var div = '<div style="background:' + cfg.color + '">' + cluster.getChildCount()
             + '</div>';
-        return L.divIcon({html: div, className: 'gy-cluster', iconSize: L.point(34, 34)});
+        return L.divIcon({html: div, className: 'gy-cluster', iconSize: L.point(28, 28)});
     };
 })(/*CONFIG*/)

@@ -99,11 +99,13 @@ def multi_geometry_data(directory: Path) -> Path:
     done = set()
     for f in data["features"]:
         g, prec = f["geometry"], int(f["properties"].get("precision") or 9)
-        if not g or prec == 4 or g["type"] in done:
+        if not g or prec in (4, 9) or g["type"] in done:
             continue
         if g["type"] == "Polygon":
             moved = [[[x + 0.01, y + 0.01] for x, y in ring] for ring in g["coordinates"]]
             f["geometry"] = {"type": "MultiPolygon", "coordinates": [g["coordinates"], moved]}
+            if prec == 3:  # town-level projects are summarised, not drawn: make it drawn
+                f["properties"]["precision"] = 5
         elif g["type"] == "Point":
             x, y = g["coordinates"]
             f["geometry"] = {"type": "MultiPoint", "coordinates": [[x, y], [x + 0.01, y]]}

@@ -17,11 +17,12 @@ def test_map_renders_offline_with_features(session):
     session.open()
     fr = session.map_frame()
     assert fr.locator(".leaflet-container").count() == 1
-    # every located fixture project but the two district-level ones; one is not located
-    assert session.data_features() == 11
+    # the fixture projects placed finer than a town (6 points, 3 lines/areas); the two
+    # town-level ones are counted in the shaded towns, two are district-wide, one unlocated
+    assert session.data_features() == 9
     assert session.drawn() >= 5
-    assert fr.locator(".gy-town").count() == 3
-    assert fr.locator(".gy-town-label").count() == 3
+    assert fr.locator(".leaflet-gyTowns-pane path").count() == 3  # shaded town summaries
+    assert fr.locator(".gy-tb").count() == 3  # town name + count badges
     assert "模拟边界" in fr.locator("#gy-legend").inner_text()
     assert fr.locator(".leaflet-tile").count() == 0  # no basemap tiles by default
     session.shot("e2e-home")
@@ -42,7 +43,7 @@ def test_filter_changes_drawn_features(session):
     session.wait_features()
     assert session.data_features() == 2
     assert session.drawn() < before_drawn
-    assert before_data == 11
+    assert before_data == 9
     assert "q=" in session.page.url
     # the map was not re-mounted: only the project layers were swapped
     assert session.frame().evaluate("() => window.__gyMounted") == 1

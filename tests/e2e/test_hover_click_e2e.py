@@ -17,7 +17,9 @@ from tests.e2e.conftest import FIXTURES, ROOT
 
 pytestmark = pytest.mark.e2e
 
-DISTRICT_LEVEL = 4  # precision of district-wide projects: not drawn
+#: precisions not drawn one by one (geo.aggregate): town-level (counted in the town
+#: summaries), district-wide and unplaced projects
+NOT_DRAWN = (3, 4, 9)
 
 #: collects uncaught errors inside the map frame (pageerror may not cover every frame)
 _FRAME_ERRORS = """() => {
@@ -54,7 +56,16 @@ const spot = (l) => {
     const flat = [];
     const walk = (x) => Array.isArray(x) ? x.forEach(walk) : flat.push(x);
     walk(l.getLatLngs());
-    return flat[Math.floor(flat.length / 2)];
+    const multi = Array.isArray(l.getLatLngs()[0]) && Array.isArray(l.getLatLngs()[0][0]);
+    if (!(l instanceof L.Polygon) || multi) return flat[Math.floor(flat.length / 2)];
+    // a polygon: just inside one of its vertices (a vertex itself is on the very edge of the
+    // hit region, and the shaded town underneath may answer instead); the parts of a
+    // multipolygon may overlap (even-odd: the overlap is a hole), so there the vertex
+    let ring = l.getLatLngs();
+    while (Array.isArray(ring[0])) ring = ring[0];
+    const u = ring[Math.floor(ring.length / 2)];
+    const c = L.latLngBounds(ring).getCenter();
+    return L.latLng(c.lat + (u.lat - c.lat) * 0.97, c.lng + (u.lng - c.lng) * 0.97);
 };
 """
 
@@ -64,7 +75,7 @@ def targets(path) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {}
     for f in json.loads(path.read_text(encoding="utf-8"))["features"]:
         g, p = f["geometry"], f["properties"]
-        if not g or int(p.get("precision") or 9) == DISTRICT_LEVEL:
+        if not g or int(p.get("precision") or 9) in NOT_DRAWN:
             continue
         parts = g["geometries"] if g["type"] == "GeometryCollection" else [g]
         for part in parts:
@@ -158,3 +169,39 @@ def test_multi_geometries_answer_hover_and_click(multi_session, multi_data):
     from both data sets otherwise)."""
     checked = run_all(multi_session, multi_data / "projects.geojson")
     assert {"MultiPolygon", "MultiPoint", "Polygon", "Point"} <= set(checked), checked
+
+
+def test_town_summaries_answer_hover_and_click(session):
+    """Issue 10 on top of issue 14: a town summary badge answers a hover with its count, and
+    so does the shaded town polygon (reached where nothing else is drawn over it)."""
+    session.open()
+    fr = session.map_frame()
+    badge = fr.locator(".gy-tb").filter(has_text="金利镇").first
+    badge.hover()
+    tip = fr.locator(".leaflet-tooltip").filter(has_text="金利镇")
+    tip.first.wait_for(timeout=5_000)
+    assert "镇级项目 1 项" in tip.first.inner_text()  # park-jinli-hitech (precision 3)
+    frame = session.frame()
+    xy = frame.evaluate("""() => {
+        const r = window.map.getContainer().getBoundingClientRect();
+        let hit = null;
+        window.map.eachLayer((l) => {
+            const p = l.feature && l.feature.properties;
+            if (hit || !p || !p.town_code || p.badge || !l._path) return;
+            const b = l.getBounds();
+            for (let i = 1; i < 8 && !hit; i++) for (let j = 1; j < 8 && !hit; j++) {
+                const pt = window.map.latLngToContainerPoint(L.latLng(
+                    b.getSouth() + (b.getNorth() - b.getSouth()) * i / 8,
+                    b.getWest() + (b.getEast() - b.getWest()) * j / 8));
+                const x = r.left + pt.x, y = r.top + pt.y;
+                if (document.elementFromPoint(x, y) === l._path) hit = [x, y];
+            }
+        });
+        return hit;
+    }""")
+    assert xy, "no town polygon reachable"
+    box = session.page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    session.page.mouse.move(box["x"] + xy[0] - 4, box["y"] + xy[1] - 4)
+    session.page.mouse.move(box["x"] + xy[0], box["y"] + xy[1], steps=3)
+    fr.locator(".leaflet-tooltip").filter(has_text="镇级项目").first.wait_for(timeout=5_000)
+    assert session.external == []
