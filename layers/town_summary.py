@@ -97,7 +97,7 @@ def town_summary_features(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
             continue
         n = int(summary["total"].get(code, 0)) if len(summary) else 0
         name = names.get(code, code)
-        style = {"color": OUTLINE, "weight": 1.2, "opacity": 0.8,
+        style = {"color": OUTLINE, "weight": 1.2, "opacity": 0.8, "className": "gy-town",
                  "fillColor": SHADES[int(classes.get(code, 0))], "fillOpacity": SHADE_OPACITY}
         if code == highlight:
             style.update(color=HIGHLIGHT, weight=4, opacity=1.0)

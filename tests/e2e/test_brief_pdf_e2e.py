@@ -18,7 +18,7 @@ from geo.boundaries import load_river, load_towns
 from geo.brief import town_brief_html
 from geo.loading import load_projects
 from geo.paths import PROJECTS_GEOJSON
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
@@ -41,20 +41,17 @@ def briefs() -> dict[str, tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def pdfs(briefs, tmp_path_factory) -> dict[str, Path]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (make browser)")
+def pdfs(briefs, tmp_path_factory, browser) -> dict[str, Path]:
+    """Every town's brief printed by Chromium (the session's shared browser: a second sync
+    Playwright in the same worker is refused)."""
     folder = tmp_path_factory.mktemp("briefs")
     out = {}
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page()
-        for code, (_, html) in briefs.items():
-            page.set_content(html, wait_until="load")
-            out[code] = folder / f"{code}.pdf"
-            page.pdf(path=str(out[code]), format="A4", print_background=True)
-        browser.close()
+    page = browser.new_page()
+    for code, (_, html) in briefs.items():
+        page.set_content(html, wait_until="load")
+        out[code] = folder / f"{code}.pdf"
+        page.pdf(path=str(out[code]), format="A4", print_background=True)
+    page.close()
     return out
 
 
@@ -89,26 +86,21 @@ def test_jinli_brief_rendered_to_png(pdfs):
     assert (ARTIFACTS / "brief-jinli.png").stat().st_size > 10_000
 
 
-def test_an_overlong_list_is_cut_and_still_one_page(tmp_path):
+def test_an_overlong_list_is_cut_and_still_one_page(tmp_path, browser):
     """More projects than a page holds (windows of the real data, longest titles first):
     the list is cut with "另有 N 项,见在线地图" and the brief stays on one page."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     from pypdf import PdfReader
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (make browser)")
     projects, towns = load_projects(PROJECTS_GEOJSON), load_towns()
     projects = projects.sort_values("title_en", key=lambda s: -s.str.len())
     town = towns[towns["code"] == JINLI].iloc[0].to_dict()
     codelists, river = gc.load_codelists(), load_river()
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page()
-        for start in (0, 40, 80, 120):
-            html = town_brief_html(town, projects.iloc[start:start + 60], codelists, "x",
-                                   towns=towns, river=river, district_wide=projects)
-            assert "另有" in html and "见在线地图" in html
-            page.set_content(html, wait_until="load")
-            page.pdf(path=str(tmp_path / "b.pdf"), format="A4", print_background=True)
-            assert len(PdfReader(tmp_path / "b.pdf").pages) == 1, start
-        browser.close()
+    page = browser.new_page()  # the session's shared browser (see `pdfs`)
+    for start in (0, 40, 80, 120):
+        html = town_brief_html(town, projects.iloc[start:start + 60], codelists, "x",
+                               towns=towns, river=river, district_wide=projects)
+        assert "另有" in html and "见在线地图" in html
+        page.set_content(html, wait_until="load")
+        page.pdf(path=str(tmp_path / "b.pdf"), format="A4", print_background=True)
+        assert len(PdfReader(tmp_path / "b.pdf").pages) == 1, start
+    page.close()
