@@ -5,6 +5,7 @@
 * `TextGeoJson` -- folium.GeoJson whose script goes to the page as text and whose data are
   serialised compactly (`CompactJSON`) by a private copy of folium's template;
 * `HtmlOverlay` -- already escaped HTML moved into the map's container (the legend);
+* `MapNote` -- already escaped HTML in the map's corner as a layer of its feature group;
 * `LookupTable` -- the ``window.gyT`` table the compact project features refer to.
 
 Nothing here changes folium's or branca's shared template environment: the compact JSON
@@ -136,6 +137,28 @@ class HtmlOverlay(MacroElement):
                                 name=self.get_name())
         figure.html.add_child(RawScript(self.html), name=self.get_name())
         figure.script.add_child(RawScript(self.script()), name=self.get_name())
+
+
+class MapNote(MacroElement):
+    """Already escaped HTML in the map's corner (``layers/js/map_note.js``), as a layer of the
+    feature group it is added to: it comes and goes with the group, so its text can follow the
+    UI language while the base map stays the same (no remount of the map on a switch)."""
+
+    _template = _SCRIPT_METHOD
+
+    def __init__(self, html: str, dom_id: str) -> None:
+        super().__init__()
+        self._name = "MapNote"
+        self.html = html
+        self.dom_id = dom_id
+
+    def script(self) -> str:
+        config = str(htmlsafe_json_dumps({"id": self.dom_id, "html": self.html},
+                                         dumps=compact_dumps))
+        return f"({js_source('map_note')})({parent_name(self)}, {config});"
+
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]
+        figure_of(self).script.add_child(RawScript(self.script()), name=self.get_name())
 
 
 class LookupTable(MacroElement):

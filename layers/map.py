@@ -32,7 +32,7 @@ from layers.base import (
 )
 from layers.basemaps import Basemap
 from layers.display import for_display
-from layers.elements import HtmlOverlay
+from layers.elements import HtmlOverlay, MapNote, RawScript
 from layers.legend import legend_html, map_css
 from layers.style import esc
 from layers.town_map import TOWN_PANE, TOWN_PANE_Z
@@ -52,6 +52,7 @@ def build_map(
     legend_categories: Sequence[str] = (),
     highlight: str | None = None,
     summaries: bool = False,
+    overlays: bool = True,
 ) -> folium.Map:
     """The base map (EPSG:4326 inputs): background, district, river, towns, legend; fitted to
     the district (or the towns). Project layers are added separately
@@ -60,12 +61,17 @@ def build_map(
     With `summaries` (the app), the towns are not drawn here: the per-town summary layer
     (`layers.town_map`) draws them shaded with their labels, added with the projects; the map
     only gets the label zoom script (`zoom_labels`) and no legend inside (the app shows it
-    beside the map, where it never covers a popup)."""
+    beside the map, where it never covers a popup).
+
+    Without `overlays` (the app's district map), the two things on the map that speak a
+    language -- the river's tooltip and the modelled-outline note -- are left to
+    `map_overlays`, drawn with the projects: the base map is then the same in every language
+    and a language switch never remounts (blanks) the map."""
     m = LocalMap(location=[23.05, 112.45], zoom_start=10, tiles=None, control_scale=True,
                  prefer_canvas=False, zoom_control=True, maxZoom=basemap.max_zoom,
                  minZoom=6, zoomSnap=ZOOM_SNAP, zoomDelta=0.5)
     for i, tiles in enumerate(basemap.tile_urls(api_key)):
-        folium.TileLayer(tiles=tiles, attr=basemap.attribution, name=basemap.label(tr.lang),
+        folium.TileLayer(tiles=tiles, attr=basemap.attribution, name=basemap.key,
                          subdomains=basemap.subdomains, max_zoom=basemap.max_zoom,
                          overlay=i > 0, control=False).add_to(m)
     frame = None
@@ -74,20 +80,21 @@ def build_map(
                       {"color": DISTRICT_COLOR, "weight": 3, "fill": False, "opacity": 0.9,
                        "interactive": False}).add_to(m)
         frame = district
-    if river is not None and len(river):
-        outline_layer(simplify_for_display(river), basemap, "river",
-                      {"color": RIVER_COLOR, "weight": 5, "opacity": 0.8},
-                      tip=esc(tr("layer.river"))).add_to(m)
-    modelled = False
+    if river is not None and len(river) and overlays:
+        river_layer(river, tr, basemap).add_to(m)
+    modelled = modelled_towns(towns)
     if towns is not None and len(towns) and not summaries:
         town_layer(simplify_for_display(towns), tr, basemap, highlight).add_to(m)
     if towns is not None and len(towns):
-        modelled = bool((towns.get("boundary_source", pd.Series(["modelled"])) != "official")
-                        .any())
         frame = frame if frame is not None else towns
     if frame is not None:
         m.fit_bounds(bounds_of(for_display(frame, basemap)))
-    if summaries:  # only the modelled-outline note stays on the map (small, click-through)
+    if summaries and not overlays:
+        folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
+        m.get_root().header.add_child(RawScript(f"<style>\n{map_css() + TOWN_CSS}\n</style>"),
+                                      name="gy-css")
+        zoom_labels(m)
+    elif summaries:  # only the modelled-outline note stays on the map (small, click-through)
         folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
         note = esc(tr("legend.modelled")) if modelled else ""
         HtmlOverlay(f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
@@ -97,6 +104,33 @@ def build_map(
         legend = legend_html(codelists, tr, legend_categories, modelled, basemap)
         HtmlOverlay(legend, map_css() + TOWN_CSS, "gy-legend").add_to(m)
     return m
+
+
+def modelled_towns(towns: gpd.GeoDataFrame | None) -> bool:
+    """True when any town outline is modelled (not an official boundary)."""
+    if towns is None or not len(towns):
+        return False
+    return bool((towns.get("boundary_source", pd.Series(["modelled"])) != "official").any())
+
+
+def river_layer(river: gpd.GeoDataFrame, tr: I18n, basemap: Basemap) -> folium.GeoJson:
+    """The river line (EPSG:4326 input) with its tooltip in `tr`'s language."""
+    return outline_layer(simplify_for_display(river), basemap, "river",
+                         {"color": RIVER_COLOR, "weight": 5, "opacity": 0.8},
+                         tip=esc(tr("layer.river")))
+
+
+def map_overlays(river: gpd.GeoDataFrame | None, towns: gpd.GeoDataFrame | None, tr: I18n,
+                 basemap: Basemap) -> folium.FeatureGroup:
+    """What a map built with ``overlays=False`` leaves to be drawn with the projects: the
+    river with its tooltip and the modelled-outline note (id ``gy-legend``), in `tr`'s
+    language."""
+    group = folium.FeatureGroup(name="overlays", control=False)
+    if river is not None and len(river):
+        river_layer(river, tr, basemap).add_to(group)
+    note = esc(tr("legend.modelled")) if modelled_towns(towns) else ""
+    MapNote(note, "gy-legend").add_to(group)
+    return group
 
 
 def render_html(m: folium.Map, extra: Sequence[folium.FeatureGroup] = ()) -> str:

@@ -452,3 +452,36 @@ def test_every_drawn_part_carries_tooltip_and_popup():
     out = run_js(test.replace("BIND", js_source("project_bind")), None)
     assert out["single"] == ["<b>T</b><br>cat", True]
     assert out["kids"] == [["<b>T</b><br>cat", True, True]] * 3
+
+
+def test_the_app_base_map_is_the_same_in_both_languages(data):
+    """Issue 10 (language): a switch must not remount the map (blank for seconds). The app's
+    base map (``overlays=False``) is identical in 中文 and English as streamlit-folium compares
+    it; the river tooltip and the modelled-outline note follow the language in `map_overlays`,
+    which is drawn with the projects."""
+    from streamlit_folium import _get_map_string
+
+    def base(lang):
+        return _get_map_string(lm.build_map(data["district"], data["towns"], data["river"],
+                                            data["codelists"], translator(lang), NONE,
+                                            summaries=True, overlays=False))
+
+    zh, en = base("zh"), base("en")
+    assert zh == en
+    assert "西江" not in zh and "Xi River" not in zh and "gy-legend" not in zh
+
+    def overlay(lang):
+        m = lm.build_map(None, None, None, data["codelists"], translator(lang), NONE,
+                         summaries=True, overlays=False)
+        return lm.render_html(m, [lm.map_overlays(data["river"], data["towns"],
+                                                  translator(lang), NONE)])
+
+    def has(text, page):  # as it is, or as a JSON string's \u escapes
+        return text in page or json.dumps(text)[1:-1] in page
+
+    zh_html, en_html = overlay("zh"), overlay("en")
+    assert has(translator("zh")("layer.river"), zh_html)
+    assert has(translator("en")("layer.river"), en_html)
+    assert has(translator("en")("legend.modelled"), en_html)
+    assert not has(translator("zh")("legend.modelled"), en_html)
+    assert en_html.count('"id": "gy-legend"') == 1  # the note, once

@@ -19,7 +19,7 @@ from layers.basemaps import Basemap
 from layers.display import for_display
 from layers.focus import focus_frame, project_highlight
 from layers.legend import side_legend_html, side_legend_rows
-from layers.map import build_map
+from layers.map import build_map, map_overlays
 from layers.projects import project_layers
 from layers.tables import projects_table
 from layers.town_map import label_key, shade_legend, summary_table, town_layer
@@ -114,10 +114,11 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
     selected `project` is highlighted and fitted (its town, or the district, when it has no
     site); `view` ((lat, lon), zoom), the map's last centre and zoom, wins over both fits."""
     base = build_map(data.district, data.towns, data.river, codelists, tr, basemap,
-                     api_key=api_keys().get(basemap.needs_key, ""), summaries=True)
+                     api_key=api_keys().get(basemap.needs_key, ""), summaries=True,
+                     overlays=False)
     frame = data.district if data.district is not None else data.towns
     _c, district_zoom = view_of(frame, basemap)
-    groups = []
+    groups = [map_overlays(data.river, data.towns, tr, basemap)]
     if data.towns is not None and len(data.towns):
         zoom0 = district_zoom or 10.0
         key = label_key(filtered, data.towns, codelists, tr.lang, basemap, zoom0)

@@ -12,6 +12,10 @@ from ui.config import kiosk_forced
 MAP_KEY = "gy_map"
 PROJECT = "gy_project"  # the selected project id ('' = none); in the URL as ?project=
 VIEW = "gy_view"  # the map's last centre and zoom ((lat, lon), zoom) or None; ?c=&z=
+#: the centre and zoom the map was opened at from a link (?c=&z=), or None. Only this one is
+#: handed back to the map: the map's own reports (VIEW) go to the URL and never move the map,
+#: so the rerun at the end of a pan or zoom changes nothing on screen.
+VIEW_ARG = "gy_view_arg"
 W = {  # widget keys
     "lang": "w_lang", "categories": "w_cat", "statuses": "w_status", "towns": "w_town",
     "precisions": "w_prec", "text": "w_q", "town": "w_view", "basemap": "w_base",
@@ -46,6 +50,7 @@ def init_state(valid: viewstate.Valid) -> viewstate.ViewState:
         st.session_state[PROJECT] = state.project
         st.session_state[VIEW] = (state.center, state.zoom) if state.center and state.zoom \
             else None
+        st.session_state[VIEW_ARG] = st.session_state[VIEW]
         # a project id in the link that does not exist: ignored, with a notice (ui.card)
         st.session_state["gy_project_bad"] = bool(st.query_params.get("project")) and \
             not state.project
@@ -124,14 +129,17 @@ def on_map_click() -> None:
 
 
 def map_view_state(state: viewstate.ViewState) -> tuple[tuple[float, ...], int] | None:
-    """The map's remembered centre and zoom, forgotten when the town view or the selected
-    project changes (the map then fits the new town or project)."""
+    """The centre and zoom to open the map at: the link's (?c=&z=) until the town view or
+    the selected project changes (the map then fits the new town or project). The map's own
+    later reports are not returned: handing them back would move the map to a rounded copy of
+    where it already is, mid-gesture, on every rerun."""
     focus = (state.town, state.project)
     last = st.session_state.get("gy_focus")
     st.session_state["gy_focus"] = focus
     if last is not None and last != focus:
         st.session_state[VIEW] = None
-    return st.session_state.get(VIEW)
+        st.session_state[VIEW_ARG] = None
+    return st.session_state.get(VIEW_ARG)
 
 
 def sync_query_params(state: viewstate.ViewState) -> None:

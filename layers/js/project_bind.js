@@ -28,5 +28,25 @@ function(feature, layer) {
         if (drawn[j] !== layer) { drawn[j].feature = feature; }
         drawn[j].bindTooltip(tip, {sticky: true});
         drawn[j].bindPopup(pop, {maxWidth: 340});
+        hitBand(drawn[j]);
+    }
+    // A line (SVG path) answers the mouse only where its stroke is painted: not in the gaps
+    // of a dashed schematic line, and a 2 px line is hard to touch. An invisible band 16 px
+    // wide follows the line on the map (added and removed with it) and carries the same
+    // tooltip and popup. On a shared <canvas> Leaflet's own hit tolerance does this.
+    function hitBand(line) {
+        if (typeof L === "undefined" || !(line instanceof L.Polyline)
+            || line instanceof L.Polygon || line.options.renderer instanceof L.Canvas) {
+            return;
+        }
+        var band = L.polyline(line.getLatLngs(), {
+            weight: Math.max(16, (line.options.weight || 2) + 10), opacity: 0,
+            className: "gy-hit", interactive: true, bubblingMouseEvents: false
+        });
+        band.feature = feature;
+        band.bindTooltip(tip, {sticky: true});
+        band.bindPopup(pop, {maxWidth: 340});
+        line.on("add", function () { band.addTo(line._map); });
+        line.on("remove", function () { band.remove(); });
     }
 }

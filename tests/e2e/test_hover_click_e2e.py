@@ -3,7 +3,8 @@ click with its popup, whatever its geometry type, without any page error.
 
 For one project per drawn geometry type (GeometryCollections are drawn part by part), the map
 is zoomed onto one of its drawn parts (beyond the clustering zoom), the part is checked to be
-the topmost element at that spot, and the real mouse moves there and clicks.
+the topmost element at that spot (or the invisible hit band that follows a line and answers for
+it), and the real mouse moves there and clicks.
 """
 
 from __future__ import annotations
@@ -106,7 +107,13 @@ def place_on_screen(session, pid: str, gtype: str) -> tuple[float, float] | None
                 const p = window.map.latLngToContainerPoint(spot(l));
                 const r = window.map.getContainer().getBoundingClientRect();
                 const x = r.left + p.x, y = r.top + p.y;
-                return document.elementFromPoint(x, y) === el ? [x, y] : null;
+                // the topmost element there is the part itself or the invisible hit band
+                // that follows a line (project_bind.js) and answers for the same project
+                const at = document.elementFromPoint(x, y);
+                let band = null;
+                window.map.eachLayer((m) => {{ if (m._path === at) band = m; }});
+                const same = band && band.feature && band.feature.properties.pid === pid;
+                return at === el || same ? [x, y] : null;
             }}""", [pid, gtype, i])
         if hit:
             box = session.page.locator('iframe[title="streamlit_folium.st_folium"]')

@@ -66,10 +66,6 @@ def test_switch_to_english_and_back(session):
     assert session.external == []
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "the base map (legend, town labels) is rebuilt per language, so st_folium re-mounts the "
-    "map: measured 2.6-3.3 s from the click to features on the fixture data (layers/map.py, "
-    "map worktree)"))
 def test_map_shows_features_within_2_s_after_a_switch(session):
     session.open(f"?status=implementation&view={T2}")
     worst = 0.0
