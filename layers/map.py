@@ -32,7 +32,7 @@ from layers.base import (
 )
 from layers.basemaps import Basemap
 from layers.display import for_display
-from layers.elements import HtmlOverlay, MapNote, RawScript
+from layers.elements import HtmlOverlay, MapNote, RawScript, figure_of
 from layers.legend import legend_html, map_css
 from layers.style import esc
 from layers.town_map import TOWN_PANE, TOWN_PANE_Z
@@ -91,7 +91,7 @@ def build_map(
         m.fit_bounds(bounds_of(for_display(frame, basemap)))
     if summaries and not overlays:
         folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
-        m.get_root().header.add_child(RawScript(f"<style>\n{map_css() + TOWN_CSS}\n</style>"),
+        figure_of(m).header.add_child(RawScript(f"<style>\n{map_css() + TOWN_CSS}\n</style>"),
                                       name="gy-css")
         zoom_labels(m)
     elif summaries:  # only the modelled-outline note stays on the map (small, click-through)
