@@ -36,6 +36,7 @@ class ViewState:
     project: str = ""  # the selected project (its card is open, the map shows it) or ''
     center: tuple[float, ...] = ()  # the map's centre (lat, lon) as last seen, or ()
     zoom: int = 0  # the map's zoom as last seen (MIN_ZOOM..MAX_ZOOM), or 0
+    hidden_groups: tuple[str, ...] = ()  # category groups switched off on the map, or ()
 
 
 #: a map centre from a URL must lie in this box (lat, lon; around 高要区 with a wide margin)
@@ -46,7 +47,7 @@ MIN_ZOOM, MAX_ZOOM = 6, 18
 PARAM_KEYS = {
     "lang": "lang", "mode": "mode", "categories": "cat", "statuses": "status", "towns": "town",
     "precisions": "prec", "text": "q", "town": "view", "basemap": "base",
-    "project": "project", "center": "c", "zoom": "z",
+    "project": "project", "center": "c", "zoom": "z", "hidden_groups": "off",
 }
 
 
@@ -60,6 +61,7 @@ class Valid:
     precisions: Sequence[int] = ()
     basemaps: Sequence[str] = ("none",)
     projects: Sequence[str] = ()
+    groups: Sequence[str] = ()
 
 
 def parse_center(value: object) -> tuple[float, ...]:
@@ -134,6 +136,7 @@ def parse_query_params(params: Mapping[str, object], valid: Valid) -> ViewState:
         project=project if project in valid.projects else "",
         center=parse_center(get("center")),
         zoom=parse_zoom(get("zoom")),
+        hidden_groups=_many(get("hidden_groups"), valid.groups),
     )
 
 

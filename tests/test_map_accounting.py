@@ -90,3 +90,20 @@ def test_groups_codelist_is_one_definition():
     assert set(cl.group_of.values()) <= set(cl.groups.index)
     assert cl.group_of["port"] == "transport" and cl.group_of["health"] == "public_services"
     assert cl.group_label("transport", "en") == "Transport"
+
+
+def test_group_toggles_are_in_the_url(app):
+    """Groups switched off are in the link (``?off=``), so a shared link shows the same map;
+    unknown groups in a link are ignored; all on is the clean default."""
+    groups = list(gc.load_codelists().groups.index)
+    at = app(off="water,energy,nonsense")
+    assert at.get("button_group")[0].value == [g for g in groups if g not in ("water", "energy")]
+    assert at.query_params["off"] == "water,energy"
+    assert check(at)
+    at.session_state["w_groups"] = ["transport"]
+    at.run()
+    assert at.query_params["off"] == ",".join(g for g in groups if g != "transport")
+    assert shown(at) == 5
+    at.session_state["w_groups"] = groups
+    at.run()
+    assert "off" not in at.query_params

@@ -51,3 +51,11 @@ def test_map_reports_reach_the_url_but_never_move_the_map(monkeypatch):
     town = viewstate.ViewState(town="441204101")
     assert ui_state.map_view_state(town) is None  # a new focus: fit the town
     assert ui_state.current_state().center == ()
+
+
+def test_hidden_groups_round_trip():
+    valid = viewstate.Valid(groups=["transport", "water", "energy"])
+    s = viewstate.parse_query_params({"off": "water,<x>,water,transport"}, valid)
+    assert s.hidden_groups == ("water", "transport")
+    assert viewstate.to_query_params(s) == {"off": "water,transport"}
+    assert viewstate.parse_query_params({}, valid).hidden_groups == ()

@@ -26,9 +26,8 @@ from layers.town_map import label_key, shade_legend, summary_table, town_layer
 from layers.viewport import bounds_of, center_of, zoom_for_bounds
 from ui.config import api_keys
 from ui.data import MapData, features_for, label_plan_cached
+from ui.state import GROUPS as GROUPS_KEY
 from ui.state import MAP_KEY, on_map_click
-
-GROUPS_KEY = "w_groups"
 
 
 def view_of(frame: gpd.GeoDataFrame | None,

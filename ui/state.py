@@ -16,6 +16,8 @@ VIEW = "gy_view"  # the map's last centre and zoom ((lat, lon), zoom) or None; ?
 #: handed back to the map: the map's own reports (VIEW) go to the URL and never move the map,
 #: so the rerun at the end of a pan or zoom changes nothing on screen.
 VIEW_ARG = "gy_view_arg"
+GROUPS = "w_groups"  # the group toggles (st.pills): the groups shown; the URL has those off
+GROUPS_ALL = "gy_groups_all"  # every group, in codelist order
 W = {  # widget keys
     "lang": "w_lang", "categories": "w_cat", "statuses": "w_status", "towns": "w_town",
     "precisions": "w_prec", "text": "w_q", "town": "w_view", "basemap": "w_base",
@@ -31,6 +33,7 @@ def valid_values(projects: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
         precisions=[int(c) for c in codelists.precision.index],
         basemaps=basemaps,
         projects=list(projects["id"].astype(str)) if "id" in projects.columns else [],
+        groups=list(codelists.groups.index),
     )
 
 
@@ -51,6 +54,8 @@ def init_state(valid: viewstate.Valid) -> viewstate.ViewState:
         st.session_state[VIEW] = (state.center, state.zoom) if state.center and state.zoom \
             else None
         st.session_state[VIEW_ARG] = st.session_state[VIEW]
+        st.session_state[GROUPS_ALL] = list(valid.groups)
+        st.session_state[GROUPS] = [g for g in valid.groups if g not in state.hidden_groups]
         # a project id in the link that does not exist: ignored, with a notice (ui.card)
         st.session_state["gy_project_bad"] = bool(st.query_params.get("project")) and \
             not state.project
@@ -73,7 +78,15 @@ def current_state() -> viewstate.ViewState:
         project=ss.get(PROJECT, "") or "",
         center=tuple((ss.get(VIEW) or ((), 0))[0]),
         zoom=int((ss.get(VIEW) or ((), 0))[1]),
+        hidden_groups=hidden_groups(),
     )
+
+
+def hidden_groups() -> tuple[str, ...]:
+    """The category groups switched off by the toggles (codelist order)."""
+    every = st.session_state.get(GROUPS_ALL, [])
+    shown = st.session_state.get(GROUPS, every)
+    return tuple(g for g in every if g not in shown)
 
 
 def reset_filters() -> None:
@@ -81,6 +94,8 @@ def reset_filters() -> None:
         st.session_state[W[field]] = []
     st.session_state[W["text"]] = ""
     st.session_state[W["town"]] = ""
+    if GROUPS_ALL in st.session_state:
+        st.session_state[GROUPS] = list(st.session_state[GROUPS_ALL])
 
 
 def relabel_widgets() -> None:
@@ -93,6 +108,8 @@ def relabel_widgets() -> None:
         if W[field] in ss:
             value = ss[W[field]]
             ss[W[field]] = list(value) if isinstance(value, list | tuple) else value
+    if GROUPS in ss:
+        ss[GROUPS] = list(ss[GROUPS])
 
 
 def select_project(project_id: str) -> None:
