@@ -88,6 +88,7 @@ def test_project_link_opens_the_card(monkeypatch):
                    "5,000", "地名库匹配", "进展记录"):
         assert needle in md, needle
     assert "None" not in md and "nan" not in md
+    assert "位置有多精确**: 估计/示意" in md.replace("&#45;", "-"), "precision in words, no code"
     assert any("port&#45;jinli&#45;container&#45;berths" in c.value for c in at.caption)
     assert at.query_params["project"] == "port-jinli-container-berths"
     at.button(key="w_card_close").click().run()

@@ -20,6 +20,9 @@ def test_town_figures_replace_the_district_figures(app):
     assert len(tables) == 1  # the town's table only, the district's is not repeated
     assert sorted(tables[0]["编号"]) == ["hostile-xss", "park-jinli-hitech", "port-jinli-new",
                                         "road-nanan-jinli"]
+    # the group toggles count the town's 4 projects too, not the district's 14
+    options = at.get("button_group")[0].proto.options
+    assert sum(int(o.content.rsplit(" ", 1)[1]) for o in options) == 4
     at.selectbox(key="w_view").set_value("").run()
     assert metrics(at)["显示项目"] == "14" and len(id_tables(at)[0]) == 14
 

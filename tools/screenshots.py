@@ -1,12 +1,16 @@
 """Screenshots of the running app as its users see it (headless Debian Chromium).
 
-    python3 -m tools.screenshots [--out DIR] [--data DIR] [--only NAME ...]
+    python3 -m tools.screenshots [--out DIR] [--data DIR] [--only NAME ...] [--brief CODE ...]
 
 Starts ``streamlit run streamlit_app.py`` on a free loopback port (the committed data, or
 ``--data``), opens each view of `VIEWS` at its viewport size, waits for the map to draw, and
 writes ``DIR/<name>.png`` (default ``tests/artifacts/screens``). Every request leaving the
 machine is blocked and reported, and so is every page error: a view with either is listed at
 the end and the exit status is 1. Look at every picture before calling a change done.
+
+``--brief CODE`` also prints that town's brief (as the app builds it from the committed data)
+to an A4 PDF with the same Chromium and renders its page(s) to ``DIR/brief-CODE.png`` with
+poppler's ``pdftoppm`` (Debian ``poppler-utils``); several pages would give ``-1``, ``-2`` ….
 """
 
 from __future__ import annotations
@@ -43,7 +47,46 @@ VIEWS = (
     View("desktop-search-port-en", "?lang=en&q=wharf", 1400, 1000),
     View("kiosk-landscape", "?mode=kiosk", 1920, 1080, full_page=False),
     View("kiosk-portrait", "?mode=kiosk", 1080, 1920, full_page=False),
+    View("desktop-card-jinli-port-zh", "?project=port-jinli-container-berths", 1400, 2300),
 )
+
+
+def brief_html(code: str) -> str:
+    """The town brief of town `code` as the app builds it, from the committed data."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from geo import codelists as gc
+    from geo import filtering
+    from geo.boundaries import load_river, load_towns
+    from geo.brief import town_brief_html
+    from geo.i18n import translator
+    from geo.loading import load_projects
+    from geo.paths import PROJECTS_GEOJSON
+
+    projects, towns = load_projects(PROJECTS_GEOJSON), load_towns()
+    town = towns[towns["code"] == code]
+    if town.empty:
+        raise SystemExit(f"--brief {code}: no such town code")
+    district_wide = projects[pd.to_numeric(projects["precision"]) == 4]
+    in_town = filtering.projects_in_town(projects, code, towns)
+    return town_brief_html(town.iloc[0].to_dict(), in_town, gc.load_codelists(),
+                           generated_on=dt.date.today().isoformat(),
+                           source_note=translator("zh")("brief.source"), towns=towns,
+                           river=load_river(), district_wide=district_wide)
+
+
+def brief_png(browser, code: str, out: Path) -> Path:
+    """Print town `code`'s brief to ``out/brief-CODE.pdf`` (A4) and render it to PNG."""
+    page = browser.new_page()
+    page.set_content(brief_html(code), wait_until="load")
+    pdf = out / f"brief-{code}.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    page.close()
+    subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", str(pdf),
+                    str(out / f"brief-{code}")], check=True)
+    return out / f"brief-{code}.png"
 
 
 def free_port() -> int:
@@ -109,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "artifacts" / "screens")
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--only", nargs="*", default=None, help="view names to take")
+    ap.add_argument("--brief", nargs="*", default=[], help="town codes whose brief to print")
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -130,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                       + (f"  ({len(problems)} problems)" if problems else ""))
                 if problems:
                     failed[view.name] = problems
+            for code in args.brief:
+                print(f"brief {code}: {brief_png(browser, code, args.out)}")
             browser.close()
     finally:
         proc.terminate()

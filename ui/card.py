@@ -94,7 +94,7 @@ def project_card(row: pd.Series, codelists: gc.Codelists, tr: I18n,
         if not is_missing(desc):
             _line(tr("card.description"), desc)
         if code in prec.index:
-            _line(tr("card.precision"), f"{code} {prec.at[code, f'label_{lang}']!s}: "
+            _line(tr("card.precision"), f"{prec.at[code, f'label_{lang}']!s}: "
                   f"{prec.at[code, 'meaning_zh' if lang == 'zh' else 'meaning_en']!s}")
         how = [method_phrase(row.get("geocode_method"), lang)] + [
             str(row.get("geocode_matched"))] * (not is_missing(row.get("geocode_matched")))

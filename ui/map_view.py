@@ -88,9 +88,11 @@ def off_map_list(filtered: gpd.GeoDataFrame, codelists: gc.Codelists, tr: I18n,
 
 
 def map_legend(filtered: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
-               codelists: gc.Codelists, tr: I18n) -> None:
+               codelists: gc.Codelists, tr: I18n,
+               counted: gpd.GeoDataFrame | None = None) -> None:
     """The legend beside the map (groups of the filtered set, town shading, status,
-    precision), from the Jinja2 template; in its own frame, never over a popup."""
+    precision), from the Jinja2 template; in its own frame, never over a popup. The group
+    counts are those of `counted` (the town view: the town's projects), else of `filtered`."""
     summary = summary_table(filtered, towns, codelists) if towns is not None else \
         pd.DataFrame({"total": []})
     where = placements(filtered) if len(filtered) else pd.Series(dtype=object)
@@ -100,7 +102,8 @@ def map_legend(filtered: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
          & (pd.to_numeric(drawn["precision"], errors="coerce") != 1)).any())
     modelled = towns is not None and bool(
         (towns.get("boundary_source", pd.Series(["modelled"])) != "official").any())
-    html = side_legend_html(codelists, tr, group_counts(filtered, codelists),
+    counts = group_counts(filtered if counted is None else counted, codelists)
+    html = side_legend_html(codelists, tr, counts,
                             shade_legend(summary), modelled, schematic)
     st.iframe(html, height=22 * side_legend_rows(html) + 30)
 

@@ -167,12 +167,15 @@ def map_page() -> None:
     chooser_col, groups_col = st.columns([1.2, 3.4])
     with chooser_col:
         town_chooser(labels, tr)
+    # in the town view the group counts (toggles, legend) are the town's, like the figures
+    if in_town is not None:
+        before_groups = filtering.projects_in_town(before_groups, state.town, towns)
     with groups_col:
         group_toggles(group_counts(before_groups, codelists), codelists, tr)
     state = current_state()
     map_col, legend_col = st.columns([4, 1.25])
     with legend_col:
-        map_legend(filtered, towns, codelists, tr)
+        map_legend(filtered, towns, codelists, tr, counted=shown)
     with map_col:
         map_view(loaded, filtered, codelists, tr, get_basemap(state.basemap), state.town,
                  labels.towns, kiosk, project=state.project, view=map_view_state(state))
