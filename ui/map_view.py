@@ -78,7 +78,7 @@ def off_map_list(filtered: gpd.GeoDataFrame, codelists: gc.Codelists, tr: I18n,
     category."""
     where = placements(filtered) if len(filtered) else pd.Series(dtype=object)
     rows = filtered[where == placement] if len(filtered) else filtered
-    with st.popover(tr(f"acct.{placement}", n=len(rows)), width="stretch"):
+    with st.popover(tr(f"acct.{placement}", n=len(rows)), width="content"):
         st.caption(tr(f"acct.{placement}_note"))
         if len(rows):
             table = projects_table(rows, codelists, tr)

@@ -91,14 +91,13 @@ def key_metrics(acct: Accounting, shown: gpd.GeoDataFrame, codelists: gc.Codelis
     """The number of projects shown (the district's filtered set, or in the town view the
     town's) and how each one appears on screen (the accounting line adds up to it), with the
     lists of the ones the map cannot draw."""
-    c1, c2, c3, c4 = st.columns([1, 4.2, 1, 1], vertical_alignment="center")
+    c1, c2 = st.columns([1, 6.2], vertical_alignment="center")
     c1.metric(tr("town.count" if town else "metric.shown"), acct.total)
     with c2:
         accounting_line(acct, tr)
-    with c3:
-        off_map_list(shown, codelists, tr, "district")
-    with c4:
-        off_map_list(shown, codelists, tr, "unplaced")
+        with st.container(horizontal=True):  # buttons as wide as their label, never cut
+            off_map_list(shown, codelists, tr, "district")
+            off_map_list(shown, codelists, tr, "unplaced")
 
 
 def notices(towns: pd.DataFrame | None, towns_notice: str, key_notice: str, tr: I18n,
