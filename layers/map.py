@@ -52,6 +52,7 @@ def build_map(
     legend_categories: Sequence[str] = (),
     highlight: str | None = None,
     summaries: bool = False,
+    overlay_legend: str = "",
 ) -> folium.Map:
     """The base map (EPSG:4326 inputs): background, district, river, towns, legend; fitted to
     the district (or the towns). Project layers are added separately
@@ -60,7 +61,9 @@ def build_map(
     With `summaries` (the app), the towns are not drawn here: the per-town summary layer
     (`layers.town_map`) draws them shaded with their labels, added with the projects; the map
     only gets the label zoom script (`zoom_labels`) and no legend inside (the app shows it
-    beside the map, where it never covers a popup)."""
+    beside the map, where it never covers a popup). `overlay_legend`: escaped legend HTML
+    (``id="gy-legend"``) to show on the map instead of the modelled-outline note (the kiosk,
+    `layers.legend.kiosk_legend_html`)."""
     m = LocalMap(location=[23.05, 112.45], zoom_start=10, tiles=None, control_scale=True,
                  prefer_canvas=False, zoom_control=True, maxZoom=basemap.max_zoom,
                  minZoom=6, zoomSnap=ZOOM_SNAP, zoomDelta=0.5)
@@ -90,7 +93,8 @@ def build_map(
     if summaries:  # only the modelled-outline note stays on the map (small, click-through)
         folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
         note = esc(tr("legend.modelled")) if modelled else ""
-        HtmlOverlay(f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
+        HtmlOverlay(overlay_legend
+                    or f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
                     map_css() + TOWN_CSS, "gy-legend").add_to(m)
         zoom_labels(m)
     else:
