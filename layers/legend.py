@@ -142,13 +142,14 @@ def side_legend_html(codelists: Codelists, tr: I18n, group_counts: Mapping[str, 
 
 def kiosk_legend_html(codelists: Codelists, tr: I18n, group_counts: Mapping[str, int],
                       shades: Sequence[Any], modelled_towns: bool,
-                      schematic_lines: bool) -> str:
+                      schematic_lines: bool, open_at_start: bool = True) -> str:
     """The kiosk's legend on its map (``templates/kiosk_legend.html.j2``, autoescaped): the
     same rows as the desktop legend (the ~8 groups, not the 28 categories) with larger symbols,
-    in a ``<div id="gy-legend">``; its large type and two-column layout are set by
+    in a ``<details id="gy-legend">`` whose 64 px tab folds and unfolds it, open at the start
+    when `open_at_start`; its large type and two-column layout are set by
     ``ui/css/kiosk_map.css``."""
     template = _environment().get_template("kiosk_legend.html.j2")
-    return template.render(title=tr("legend.title"),
+    return template.render(title=tr("legend.title"), open=open_at_start,
                            **side_legend_context(codelists, tr, group_counts, shades,
                                                  modelled_towns, schematic_lines, 28, 24))
 

@@ -576,7 +576,9 @@ def test_kiosk_legend_lists_the_groups_not_the_categories(codelists):
     tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
     facts = legend_facts(projects, towns, codelists)
     page = kiosk_legend_html(codelists, tr, *facts)
-    assert 'id="gy-legend"' in page and 'class="gy-legend gy-kiosk-legend"' in page
+    assert '<details class="gy-legend gy-kiosk-legend" id="gy-legend" open>' in page
+    folded = kiosk_legend_html(codelists, tr, *facts, open_at_start=False)
+    assert 'id="gy-legend">' in folded and " open>" not in folded
     rows = page.count('class="r gy-lg-group"')
     assert rows == len(facts[0]) and 1 <= rows <= len(codelists.groups)
     for code, n in facts[0].items():
@@ -591,3 +593,36 @@ def test_kiosk_legend_lists_the_groups_not_the_categories(codelists):
     assert re.findall(r'data-group="(\w+)"', page) == [g["code"] for g in desktop["groups"]]
     for g in desktop["groups"]:
         assert f"<span>{html.escape(str(g['label']))}</span>" in page
+
+
+def test_kiosk_town_view_fits_beside_the_legend():
+    """In the kiosk's town view every town fits the smallest kiosk map (portrait) left of or
+    under the legend's corner (its bounding box in screen pixels, from the centre and zoom
+    the map gets), never under the legend."""
+    import math
+
+    from layers.basemaps import get_basemap
+    from tests.test_labels import real_map
+    from ui.kiosk_page import KIOSK_LEGEND_PX, KIOSK_TOWN_MAP_PX, kiosk_view
+
+    _p, towns, _c, _d, names = real_map()
+    width, height = KIOSK_TOWN_MAP_PX
+    legend = (width - KIOSK_LEGEND_PX[0], 0, width, KIOSK_LEGEND_PX[1])
+
+    def px(lat, lon, zoom):
+        y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)
+        return (lon + 180) / 360 * 256 * 2 ** zoom, -y * 256 * 2 ** zoom
+
+    for code in towns["code"]:
+        town = towns[towns["code"] == code]
+        (lat, lon), zoom = kiosk_view(town, get_basemap("none"), beside_legend=True)
+        cx, cy = px(lat, lon, zoom)
+        minx, miny, maxx, maxy = town.total_bounds
+        x0, y1 = px(miny, minx, zoom)
+        x1, y0 = px(maxy, maxx, zoom)
+        box_ = (x0 - cx + width / 2, y0 - cy + height / 2, x1 - cx + width / 2,
+                y1 - cy + height / 2)
+        assert box_[0] >= 0 and box_[1] >= 0 and box_[2] <= width and box_[3] <= height, \
+            names[code]
+        assert box_[2] <= legend[0] + 1 or box_[1] >= legend[3] - 1, names[code]
+        assert zoom >= 11.0, names[code]  # still a close-up of the town

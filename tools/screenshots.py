@@ -43,6 +43,9 @@ VIEWS = (
     View("desktop-search-port-en", "?lang=en&q=wharf", 1400, 1000),
     View("kiosk-landscape", "?mode=kiosk", 1920, 1080, full_page=False),
     View("kiosk-portrait", "?mode=kiosk", 1080, 1920, full_page=False),
+    View("kiosk-landscape-jinli", "?mode=kiosk&view=441204115", 1920, 1080, full_page=False),
+    View("kiosk-portrait-en", "?mode=kiosk&lang=en", 1080, 1920, full_page=False),
+    View("kiosk-portrait-hetai", "?mode=kiosk&view=441204100", 1080, 1920, full_page=False),
 )
 
 

@@ -36,7 +36,7 @@ from layers.legend import kiosk_legend_html, legend_facts
 from layers.map import build_map
 from layers.projects import project_layers
 from layers.town_map import KIOSK_LABELS, label_key, town_layer
-from layers.viewport import bounds_of, center_of, zoom_for_bounds
+from layers.viewport import bounds_of, center_of, fit_beside_corner, zoom_for_bounds
 from ui import data
 from ui.config import ROOT
 from ui.kiosk import apply_css, kiosk_idle_timer
@@ -255,14 +255,24 @@ def project_list(shown: gpd.GeoDataFrame, heading: str, codelists: Codelists, la
 # --------------------------------------------------------------------------- the page
 #: the smallest map the kiosk shows (portrait: 1080 px wide, 55vh of 1920 high), for the fit
 KIOSK_MAP_PX = (1000, 1000)
+#: the smallest kiosk map (portrait, px) and the legend in its top-right corner (px, Chinese;
+#: ui/css/kiosk_map.css), for the town view's fit beside the legend
+KIOSK_TOWN_MAP_PX = (1080, 1040)
+KIOSK_LEGEND_PX = (500, 440)
 
 
-def kiosk_view(frame: gpd.GeoDataFrame | None,
-               basemap: Basemap) -> tuple[list[float] | None, float | None]:
-    """(centre, zoom) that fit `frame` in the kiosk's map in both orientations."""
+def kiosk_view(frame: gpd.GeoDataFrame | None, basemap: Basemap,
+               beside_legend: bool = False) -> tuple[list[float] | None, float | None]:
+    """(centre as [lat, lon], zoom) that fit `frame` in the kiosk's map in both orientations.
+    The district fits the whole map (the legend sits in its empty north-east corner); with
+    `beside_legend` (a town) the frame fits left of or under the legend, so the legend
+    never covers the town."""
     if frame is None or not len(frame):
         return None, None
     bounds = bounds_of(for_display(frame, basemap))
+    if beside_legend:
+        centre, zoom = fit_beside_corner(bounds, KIOSK_TOWN_MAP_PX, KIOSK_LEGEND_PX)
+        return list(centre), zoom
     return list(center_of(bounds)), zoom_for_bounds(bounds, *KIOSK_MAP_PX, padding_px=30)
 
 
@@ -276,14 +286,17 @@ def kiosk_map(loaded: data.MapData, filtered: gpd.GeoDataFrame, codelists: Codel
     basemap = get_basemap(basemap_key)
     if not basemap.offline:  # never a tile request from a kiosk
         basemap = get_basemap("none")
-    legend = kiosk_legend_html(codelists, tr, *legend_facts(filtered, loaded.towns, codelists))
+    # open at the start in Chinese, where it fits the map's empty north-east corner (the
+    # longer English rows would cover towns there: folded, one tap away)
+    legend = kiosk_legend_html(codelists, tr, *legend_facts(filtered, loaded.towns, codelists),
+                               open_at_start=tr.lang == "zh")
     base = build_map(loaded.district, loaded.towns, loaded.river, codelists, tr, basemap,
                      summaries=True, overlay_legend=legend)
     HtmlOverlay(f'<div id="{MAP_CSS_ID}" hidden></div>', map_css(), MAP_CSS_ID).add_to(base)
     frame = loaded.district if loaded.district is not None else loaded.towns
     if town and loaded.towns is not None:
         frame = loaded.towns[loaded.towns["code"] == town]
-    center, zoom = kiosk_view(frame, basemap)
+    center, zoom = kiosk_view(frame, basemap, beside_legend=bool(town))
     layers = []
     if loaded.towns is not None and len(loaded.towns):
         zoom0 = zoom if zoom is not None else 10.0
