@@ -102,6 +102,13 @@ def take(browser, base: str, view: View, out: Path) -> list[str]:
     except Exception as exc:  # reported; the screenshot still shows why
         problems.append(f"no map: {type(exc).__name__}")
     page.wait_for_timeout(2500)
+    try:  # a rerun still running (the "Stop" widget, the page faded): wait for it to end
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+            timeout=30_000)
+        page.wait_for_timeout(1000)
+    except Exception as exc:  # reported; the screenshot still shows why
+        problems.append(f"still running: {type(exc).__name__}")
     page.screenshot(path=str(out / f"{view.name}.png"), full_page=view.full_page)
     ctx.close()
     return problems
