@@ -142,12 +142,14 @@ def detail_zooms(spots: Sequence[LabelSpot], sizes: Mapping[str, tuple[float, fl
         out[s.code] = zoom_steps[-1]
         for z in sorted(z for z in zoom_steps if z >= s.min_zoom):
             mpp = metres_per_pixel(z)
-            mine = _box(centres[s.code], sizes[s.code], mpp)
-            others = [_box(centres[c], sizes[c], mpp) for c in centres if c != s.code]
-            others += [_box(pt, size, mpp) for pt, size in blocked]
-            others += [_leader(a, _box(centres[c], sizes[c], mpp))
-                       for c, a in anchors.items() if c != s.code]
-            if not any(mine.intersects(o) for o in others):
+            mine = _rect(centres[s.code], sizes[s.code], mpp)
+            rects = [_rect(centres[c], sizes[c], mpp) for c in centres if c != s.code]
+            rects += [_rect(pt, size, mpp) for pt, size in blocked]
+            if any(_hit(mine, r) for r in rects):
+                continue
+            lines = [_leader(a, _box(centres[c], sizes[c], mpp))
+                     for c, a in anchors.items() if c != s.code]
+            if not lines or not any(box(*mine).intersects(ln) for ln in lines):
                 out[s.code] = z
                 break
     return out
@@ -240,21 +242,41 @@ def place_labels(towns: gpd.GeoDataFrame, sizes: Mapping[str, tuple[float, float
 
 def _box(centre: Point, size_px: tuple[float, float], mpp: float) -> BaseGeometry:
     """The label box in EPSG:3857 metres at a scale of `mpp` metres per pixel."""
-    w, h = size_px[0] * mpp, size_px[1] * mpp
-    return box(centre.x - w / 2, centre.y - h / 2, centre.x + w / 2, centre.y + h / 2)
+    return box(*_rect(centre, size_px, mpp))
 
 
-def _taken(code: str, sizes: Mapping[str, tuple[float, float]],
+Rect = tuple[float, float, float, float]
+
+
+def _rect(centre: Point, size_px: tuple[float, float], mpp: float) -> Rect:
+    """The label box's (minx, miny, maxx, maxy) in EPSG:3857 metres at `mpp` metres per pixel
+    (plain numbers: thousands of these are compared per plan)."""
+    w, h = size_px[0] * mpp / 2, size_px[1] * mpp / 2
+    return (centre.x - w, centre.y - h, centre.x + w, centre.y + h)
+
+
+def _hit(a: Rect, b: Rect) -> bool:
+    """Do two boxes intersect (touching counts, as for shapely's ``intersects``)?"""
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _taken(sizes: Mapping[str, tuple[float, float]],
            spots: Mapping[str, tuple[Point, float]], mpp: float,
            blocked: Sequence[tuple[Point, tuple[float, float]]],
-           anchors: Mapping[str, Point]) -> list[BaseGeometry]:
-    """What a new label may not cover at this scale: the boxes placed, the obstacles and the
-    leader lines (EPSG:3857)."""
-    others = [_box(pt, sizes[c], mpp) for c, (pt, _z) in spots.items()]
-    others += [_box(pt, size, mpp) for pt, size in blocked]
-    others += [_leader(a, _box(spots[c][0], sizes[c], mpp)) for c, a in anchors.items()
-               if c in spots]
-    return others
+           anchors: Mapping[str, Point]) -> tuple[list[Rect], list[LineString]]:
+    """What a new label may not cover at this scale (EPSG:3857): the boxes placed and the
+    obstacles, and the leader lines."""
+    rects = [_rect(pt, sizes[c], mpp) for c, (pt, _z) in spots.items()]
+    rects += [_rect(pt, size, mpp) for pt, size in blocked]
+    lines = [_leader(a, _box(spots[c][0], sizes[c], mpp)) for c, a in anchors.items()
+             if c in spots]
+    return rects, lines
+
+
+def _free(candidate: Rect, rects: Sequence[Rect], lines: Sequence[LineString]) -> bool:
+    if any(_hit(candidate, r) for r in rects):
+        return False
+    return not lines or not any(box(*candidate).intersects(ln) for ln in lines)
 
 
 def _first_free(code: str, pole: Point, shape: BaseGeometry,
@@ -266,11 +288,10 @@ def _first_free(code: str, pole: Point, shape: BaseGeometry,
     scale, overlaps none of the boxes already placed (nor a `blocked` box, nor a leader
     line)."""
     w_px, h_px = sizes[code]
-    others = _taken(code, sizes, spots, mpp, blocked, anchors or {})
+    rects, lines = _taken(sizes, spots, mpp, blocked, anchors or {})
     for dx, dy in OFFSETS:
         centre = Point(pole.x + dx * w_px * mpp * 0.6, pole.y + dy * h_px * mpp * 1.1)
-        if shape.contains(centre) and not any(
-                o.intersects(_box(centre, sizes[code], mpp)) for o in others):
+        if shape.contains(centre) and _free(_rect(centre, sizes[code], mpp), rects, lines):
             return centre
     return None
 
@@ -286,7 +307,8 @@ def _leader_spot(code: str, pole: Point, shape: BaseGeometry,
     (``LEADER_GAP_PX`` in from the edge, not under anything) is at most `leader_px` long and
     crosses nothing."""
     w_px, h_px = sizes[code]
-    others = _taken(code, sizes, spots, mpp, blocked, anchors)
+    rects, lines = _taken(sizes, spots, mpp, blocked, anchors)
+    others: list[BaseGeometry] = [box(*r) for r in rects] + list(lines)
     inner: BaseGeometry = shape.buffer(-LEADER_GAP_PX * mpp)
     if inner.is_empty:
         inner = shape
@@ -308,9 +330,10 @@ def _leader_spot(code: str, pole: Point, shape: BaseGeometry,
             rad = math.radians(angle)
             centre = Point(pole.x + r_px * mpp * math.cos(rad),
                            pole.y + r_px * mpp * math.sin(rad))
-            label = _box(centre, sizes[code], mpp)
-            if not frame.contains(label) or any(o.intersects(label) for o in others):
+            rect = _rect(centre, sizes[code], mpp)
+            if not frame.contains(box(*rect)) or not _free(rect, rects, lines):
                 continue
+            label = box(*rect)
             dist = shapely.distance(label, grid)
             ok = (dist >= LEADER_GAP_PX * mpp) & (dist <= reach)
             for i in np.argsort(np.where(ok, dist, np.inf))[:8]:

@@ -29,7 +29,7 @@ from layers.labels import (
     metres_per_pixel,
     place_labels,
 )
-from layers.town_summary import SHADES, chip_count, town_summary_layer
+from layers.town_summary import SHADES, town_summary_layer
 
 #: the Leaflet pane of the shaded town polygons (`layers.map.build_map` creates it): below the
 #: overlay pane (400), so project lines and areas are always drawn and clicked over them
@@ -82,19 +82,20 @@ def total_px(n: int, metrics: LabelMetrics = DESKTOP_LABELS) -> float:
 
 def label_sizes(projects: pd.DataFrame, towns: gpd.GeoDataFrame, codelists: Codelists,
                 names: Mapping[str, str], lang: str,
-                metrics: LabelMetrics = DESKTOP_LABELS
+                metrics: LabelMetrics = DESKTOP_LABELS, summary: pd.DataFrame | None = None
                 ) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
     """(name-and-total boxes, boxes with the chips row) of every town's label, in screen
-    pixels (`layers.labels.label_size_px`)."""
-    groups = group_table(codelists, lang)
-    summary = summary_table(projects, towns, codelists)
+    pixels (`layers.labels.label_size_px`); `summary`: `summary_table` of the same
+    arguments, when already computed."""
+    if summary is None:
+        summary = summary_table(projects, towns, codelists)
     totals = summary["total"]
-    codes = towns["code"].astype(str)
+    n_chips = (summary[list(codelists.groups.index)] > 0).sum(axis=1)
     small: dict[str, tuple[float, float]] = {}
     full: dict[str, tuple[float, float]] = {}
-    for c in codes:
+    for c in towns["code"].astype(str):
         n = int(totals.get(c, 0))
-        for out, chips in ((small, 0), (full, chip_count(summary, c, groups))):
+        for out, chips in ((small, 0), (full, int(n_chips.get(c, 0)))):
             out[c] = label_size_px(names.get(c, c), chips, font_px=metrics.font_px,
                                    chip_px=metrics.chip_px, badge_px=metrics.badge_px,
                                    total_px=total_px(n, metrics))
@@ -171,7 +172,7 @@ def label_plan(projects: pd.DataFrame, towns: gpd.GeoDataFrame, codelists: Codel
     shown = simplify_for_display(for_display(towns, basemap))
     codes = shown["code"].astype(str)
     totals = summary["total"]
-    sizes, full = label_sizes(projects, shown, codelists, names, lang, metrics)
+    sizes, full = label_sizes(projects, shown, codelists, names, lang, metrics, summary)
     obstacles = marker_obstacles(projects, basemap, zoom)
     spots = place_labels(shown, sizes, zoom, ZOOM_STEPS,
                          priority={c: float(totals.get(c, 0)) for c in codes},
@@ -192,7 +193,7 @@ def town_layer(projects: pd.DataFrame, towns: gpd.GeoDataFrame, codelists: Codel
     shown = simplify_for_display(for_display(towns, basemap))
     spots, detail = plan if plan is not None else label_plan(
         projects, towns, codelists, names, lang, basemap, zoom, metrics)
-    sizes, _full = label_sizes(projects, shown, codelists, names, lang, metrics)
+    sizes, _full = label_sizes(projects, shown, codelists, names, lang, metrics, summary)
     fg = town_summary_layer(shown, summary, spots, names, groups, tip, name,
                             highlight=highlight, detail=detail,
                             leaders=leader_lines(spots, sizes, zoom))
