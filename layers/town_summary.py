@@ -37,6 +37,13 @@ _BIND = JsCode(
     """function(feature, layer) {
         var p = feature.properties || {};
         if (p.tip) { layer.bindTooltip(p.tip, {sticky: !p.badge, direction: 'top'}); }
+        if (typeof p.minzoom === 'number') {  // a leader line: shown with its label
+            layer.on('add', function() {
+                var el = layer.getElement && layer.getElement();
+                if (el) { el.setAttribute('data-minzoom', String(p.minzoom));
+                          el.classList.add('gy-zl'); }
+            });
+        }
     }"""
 )
 _BADGE = JsCode(
@@ -109,12 +116,14 @@ def town_summary_features(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
         text = str(esc(tip.format(name=name, n=n)))
         polygons.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom),
                          "properties": {"town_code": code, "style": style, "tip": text}})
+    min_zoom = {spot.code: spot.min_zoom for spot in spots}
     for code, line in (leaders or {}).items():
         n = int(summary["total"].get(code, 0)) if len(summary) else 0
         polygons.append({"type": "Feature",
                          "geometry": {"type": "LineString",
                                       "coordinates": [[float(x), float(y)] for x, y in line]},
                          "properties": {"town_code": code, "style": LEADER_STYLE,
+                                        "minzoom": float(min_zoom.get(code, 0.0)),
                                         "tip": str(esc(tip.format(name=names.get(code, code),
                                                                   n=n)))}})
     for spot in spots:

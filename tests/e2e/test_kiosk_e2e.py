@@ -202,6 +202,16 @@ def test_kiosk_map_reads_cleanly_on_the_real_data(browser, real_server, screen):
         clashes += [("legend", a[4]) for a in labels + marks for g in legend if _overlap(g, a)]
         t.page.screenshot(path=str(ARTIFACTS / f"e2e-kiosk-real-{screen}.png"))
         assert clashes == []
+        # the leader lines of labels placed outside their town show with them, and hide
+        # with them when the map is zoomed out below their zoom
+        shown = ("() => Array.from(document.querySelectorAll('path.gy-leader'))"
+                 ".filter(e => getComputedStyle(e).display !== 'none').length")
+        assert body.locator("path.gy-leader").count() >= 1
+        assert body.evaluate(shown) == body.locator("path.gy-leader").count()
+        frame.locator(".leaflet-control-zoom-out").tap()
+        t.page.wait_for_timeout(900)
+        assert body.evaluate(f"() => ({RECTS_JS})('.gy-tb').length") == 0
+        assert body.evaluate(shown) == 0
         assert t.external == [] and t.errors == []
     finally:
         t.close()
