@@ -231,8 +231,11 @@ def project_card(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n,
             st.markdown(f"#### {md_text(title_of(row, tr.lang))}")
             for line in card_lines(row, codelists, labels, tr, town_names):
                 st.markdown(md_text(line))
-        st.button(f"✕ {tr('kiosk.close')}", key="k_close", on_click=_close_project,
-                  width="stretch")
+        # a button in a dialog reruns only the dialog (a fragment): the whole page must rerun
+        # for the dialog to close
+        if st.button(f"✕ {tr('kiosk.close')}", key="k_close", on_click=_close_project,
+                     width="stretch"):
+            st.rerun()
 
     card()
 

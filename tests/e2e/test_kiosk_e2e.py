@@ -138,6 +138,11 @@ def test_kiosk_tap_town_project_and_home(touch):
     text = card.inner_text()
     assert "位置:" in text and "None" not in text and "441204" not in text
     assert touch.small_targets() == []
+    # 关闭 closes the card and the list can be used again
+    touch.tap(".st-key-k_close button")
+    page.wait_for_function("() => !document.querySelector('.st-key-k_card')", timeout=20_000)
+    touch.tap("[class*='st-key-k_p_'] button")
+    card.wait_for(timeout=20_000)
     touch.tap(".st-key-k_home button")
     page.locator(".st-key-k_town_all button").wait_for(timeout=20_000)
     page.wait_for_function("() => !window.location.search.includes('view=')", timeout=20_000)
