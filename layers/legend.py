@@ -8,7 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import jinja2
+import pandas as pd
 from markupsafe import Markup
 
 from geo.codelists import Codelists
@@ -80,19 +82,20 @@ def _line_svg(style: dict[str, Any]) -> Markup:
                   f'stroke-opacity="{s["opacity"]}"{dash}/></svg>')
 
 
-def side_legend_html(codelists: Codelists, tr: I18n, group_counts: Mapping[str, int],
-                     shades: Sequence[Any], modelled_towns: bool,
-                     schematic_lines: bool) -> str:
-    """The legend shown beside the map (a whole small HTML page, autoescaped): the groups
-    present in the filtered set with their counts, colour and symbol; the town shading
-    classes (`layers.town_map.shade_legend`); status and precision keys; the modelled-town
-    note. All keys are always visible (no inner scroll)."""
+def side_legend_context(codelists: Codelists, tr: I18n, group_counts: Mapping[str, int],
+                        shades: Sequence[Any], modelled_towns: bool, schematic_lines: bool,
+                        group_px: int = 22, key_px: int = 18) -> dict[str, Any]:
+    """The rows of the map legend (``templates/side_legend_rows.html.j2``): the groups present
+    in the filtered set with their counts, colour and symbol (`group_px` pixels); the town
+    shading classes (`layers.town_map.shade_legend`); status and precision keys (`key_px`
+    pixel symbols); the modelled-town note."""
     groups = []
     for code, row in codelists.groups.iterrows():
         n = int(group_counts.get(str(code), 0))
         if n:
             groups.append({"code": code, "label": row[f"label_{tr.lang}"], "count": n,
-                           "svg": Markup(symbol_svg(str(row["color"]), str(row["symbol"])))})
+                           "svg": Markup(symbol_svg(str(row["color"]), str(row["symbol"]),
+                                                    size=group_px))})
     schematic = None
     if schematic_lines:
         color = str(codelists.groups["color"].iloc[0]) if len(codelists.groups) else GREY
@@ -110,23 +113,67 @@ def side_legend_html(codelists: Codelists, tr: I18n, group_counts: Mapping[str, 
         if rows.empty:
             continue
         dash = str(rows.iloc[0]["dash"] or "")
-        stages.append({"svg": Markup(symbol_svg(GREY, "circle", stage, dash, False, 18)),
+        stages.append({"svg": Markup(symbol_svg(GREY, "circle", stage, dash, False, key_px)),
                        "label": tr("stage." + stage)})
     precisions = [
-        {"svg": Markup(symbol_svg(GREY, "circle", "done", "", False, 18)),
+        {"svg": Markup(symbol_svg(GREY, "circle", "done", "", False, key_px)),
          "label": tr("legend.exact")},
-        {"svg": Markup(symbol_svg(GREY, "circle", "done", "", True, 18)),
+        {"svg": Markup(symbol_svg(GREY, "circle", "done", "", True, key_px)),
          "label": tr("legend.approx_point")},
         {"svg": _line_svg(feature_style(GREY, "done", "", 5, "line")),
          "label": tr("legend.approx_line")},
     ]
+    return {"groups_heading": tr("legend.groups"), "groups": groups, "schematic": schematic,
+            "shading_heading": tr("legend.shading"), "shades": shade_rows,
+            "status_heading": tr("legend.status"), "stages": stages,
+            "precision_heading": tr("legend.precision"), "precisions": precisions,
+            "modelled_note": tr("legend.modelled") if modelled_towns else ""}
+
+
+def side_legend_html(codelists: Codelists, tr: I18n, group_counts: Mapping[str, int],
+                     shades: Sequence[Any], modelled_towns: bool,
+                     schematic_lines: bool) -> str:
+    """The legend shown beside the map (a whole small HTML page, autoescaped), with the rows
+    of `side_legend_context`. All keys are always visible (no inner scroll)."""
     template = _environment().get_template("side_legend.html.j2")
-    return template.render(
-        groups_heading=tr("legend.groups"), groups=groups, schematic=schematic,
-        shading_heading=tr("legend.shading"), shades=shade_rows,
-        status_heading=tr("legend.status"), stages=stages,
-        precision_heading=tr("legend.precision"), precisions=precisions,
-        modelled_note=tr("legend.modelled") if modelled_towns else "")
+    return template.render(**side_legend_context(codelists, tr, group_counts, shades,
+                                                 modelled_towns, schematic_lines))
+
+
+def kiosk_legend_html(codelists: Codelists, tr: I18n, group_counts: Mapping[str, int],
+                      shades: Sequence[Any], modelled_towns: bool,
+                      schematic_lines: bool, open_at_start: bool = True) -> str:
+    """The kiosk's legend on its map (``templates/kiosk_legend.html.j2``, autoescaped): the
+    same rows as the desktop legend (the ~8 groups, not the 28 categories) with larger symbols,
+    in a ``<details id="gy-legend">`` whose 64 px tab folds and unfolds it, open at the start
+    when `open_at_start`; its large type and two-column layout are set by
+    ``ui/css/kiosk_map.css``."""
+    template = _environment().get_template("kiosk_legend.html.j2")
+    return template.render(title=tr("legend.title"), open=open_at_start,
+                           **side_legend_context(codelists, tr, group_counts, shades,
+                                                 modelled_towns, schematic_lines, 28, 24))
+
+
+def legend_facts(projects: pd.DataFrame, towns: gpd.GeoDataFrame | None,
+                 codelists: Codelists) -> tuple[dict[str, int], list[Any], bool, bool]:
+    """What the legend of `projects` (the filtered set, EPSG:4326) shows: (projects per
+    group, town shading classes, are the town outlines modelled, is a schematic line
+    drawn)."""
+    from geo.aggregate import placements
+    from layers.town_map import shade_legend, summary_table
+
+    groups = projects["category"].astype(str).map(codelists.group_of)
+    counts = {str(k): int(v) for k, v in groups.value_counts().items()}
+    summary = (summary_table(projects, towns, codelists) if towns is not None
+               else pd.DataFrame({"total": []}))
+    where = placements(projects) if len(projects) else pd.Series(dtype=object)
+    drawn = projects[where.isin(["marker", "shape"])] if len(projects) else projects
+    schematic = bool(len(drawn)) and bool(
+        (drawn.geometry.geom_type.str.contains("Line")
+         & (pd.to_numeric(drawn["precision"], errors="coerce") != 1)).any())
+    modelled = towns is not None and bool(
+        (towns.get("boundary_source", pd.Series(["modelled"])) != "official").any())
+    return counts, shade_legend(summary), modelled, schematic
 
 
 def side_legend_rows(html: str) -> int:

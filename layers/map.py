@@ -53,6 +53,7 @@ def build_map(
     highlight: str | None = None,
     summaries: bool = False,
     overlays: bool = True,
+    overlay_legend: str = "",
 ) -> folium.Map:
     """The base map (EPSG:4326 inputs): background, district, river, towns, legend; fitted to
     the district (or the towns). Project layers are added separately
@@ -61,7 +62,9 @@ def build_map(
     With `summaries` (the app), the towns are not drawn here: the per-town summary layer
     (`layers.town_map`) draws them shaded with their labels, added with the projects; the map
     only gets the label zoom script (`zoom_labels`) and no legend inside (the app shows it
-    beside the map, where it never covers a popup).
+    beside the map, where it never covers a popup). `overlay_legend`: escaped legend HTML
+    (``id="gy-legend"``) to show on the map instead of the modelled-outline note (the kiosk,
+    `layers.legend.kiosk_legend_html`).
 
     Without `overlays` (the app's district map), the two things on the map that speak a
     language -- the river's tooltip and the modelled-outline note -- are left to
@@ -97,7 +100,8 @@ def build_map(
     elif summaries:  # only the modelled-outline note stays on the map (small, click-through)
         folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
         note = esc(tr("legend.modelled")) if modelled else ""
-        HtmlOverlay(f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
+        HtmlOverlay(overlay_legend
+                    or f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
                     map_css() + TOWN_CSS, "gy-legend").add_to(m)
         zoom_labels(m)
     else:

@@ -28,12 +28,22 @@ SHADES = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5")
 SHADE_OPACITY = 0.55
 OUTLINE = "#555555"
 HIGHLIGHT = "#E69F00"
+#: a leader line from a town to its label placed outside it (`layers.labels`)
+LEADER_STYLE = {"color": "#222222", "weight": 1.6, "opacity": 0.9, "lineCap": "round",
+                "className": "gy-leader", "fill": False}
 
 _STYLE = JsCode("function(feature) { return (feature.properties || {}).style || {}; }")
 _BIND = JsCode(
     """function(feature, layer) {
         var p = feature.properties || {};
         if (p.tip) { layer.bindTooltip(p.tip, {sticky: !p.badge, direction: 'top'}); }
+        if (typeof p.minzoom === 'number') {  // a leader line: shown with its label
+            layer.on('add', function() {
+                var el = layer.getElement && layer.getElement();
+                if (el) { el.setAttribute('data-minzoom', String(p.minzoom));
+                          el.classList.add('gy-zl'); }
+            });
+        }
     }"""
 )
 _BADGE = JsCode(
@@ -80,7 +90,8 @@ def _chips(counts: Mapping[str, int], groups: pd.DataFrame) -> str:
 def town_summary_features(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
                           spots: Sequence[LabelSpot], names: Mapping[str, str],
                           groups: pd.DataFrame, tip: str, highlight: str | None = None,
-                          detail: Mapping[str, float] | None = None
+                          detail: Mapping[str, float] | None = None,
+                          leaders: Mapping[str, Sequence[tuple[float, float]]] | None = None
                           ) -> tuple[list[dict], list[dict]]:
     """(town polygons, town badges) as GeoJSON features with escaped properties.
 
@@ -89,7 +100,8 @@ def town_summary_features(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
     and ``{n}`` for the tooltip. A label shows the town's name and total from its spot's
     ``min_zoom``, and its chips by group from ``detail[code]`` (`layers.labels.detail_zooms`;
     default: with the name). Polygons and labels carry ``town_code`` (a click opens the town
-    view)."""
+    view). `leaders`: for a label placed outside its town, the leader line (lon/lat pairs, in
+    the towns' datum) from a point inside the town to the label, drawn over the polygons."""
     classes = shade_classes(summary["total"]) if len(summary) else pd.Series(dtype=int)
     polygons, badges = [], []
     for code, geom in zip(towns["code"].astype(str), towns.geometry, strict=True):
@@ -104,6 +116,16 @@ def town_summary_features(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
         text = str(esc(tip.format(name=name, n=n)))
         polygons.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom),
                          "properties": {"town_code": code, "style": style, "tip": text}})
+    min_zoom = {spot.code: spot.min_zoom for spot in spots}
+    for code, line in (leaders or {}).items():
+        n = int(summary["total"].get(code, 0)) if len(summary) else 0
+        polygons.append({"type": "Feature",
+                         "geometry": {"type": "LineString",
+                                      "coordinates": [[float(x), float(y)] for x, y in line]},
+                         "properties": {"town_code": code, "style": LEADER_STYLE,
+                                        "minzoom": float(min_zoom.get(code, 0.0)),
+                                        "tip": str(esc(tip.format(name=names.get(code, code),
+                                                                  n=n)))}})
     for spot in spots:
         n = int(summary["total"].get(spot.code, 0)) if len(summary) else 0
         name = names.get(spot.code, spot.code)
@@ -160,10 +182,13 @@ def town_summary_layer(towns: gpd.GeoDataFrame, summary: pd.DataFrame,
                        spots: Sequence[LabelSpot], names: Mapping[str, str],
                        groups: pd.DataFrame, tip: str, name: str,
                        highlight: str | None = None,
-                       detail: Mapping[str, float] | None = None) -> folium.FeatureGroup:
-    """A FeatureGroup with the shaded towns and their badges (see `town_summary_features`)."""
+                       detail: Mapping[str, float] | None = None,
+                       leaders: Mapping[str, Sequence[tuple[float, float]]] | None = None
+                       ) -> folium.FeatureGroup:
+    """A FeatureGroup with the shaded towns, their leader lines and their badges (see
+    `town_summary_features`)."""
     polygons, badges = town_summary_features(towns, summary, spots, names, groups, tip,
-                                             highlight, detail)
+                                             highlight, detail, leaders)
     fg = folium.FeatureGroup(name=str(esc(name)), show=True)
     folium.GeoJson({"type": "FeatureCollection", "features": polygons}, name="town_summary",
                    style_function=None, control=False, style=_STYLE,

@@ -39,3 +39,33 @@ def center_of(bounds: Sequence[Sequence[float]]) -> tuple[float, float]:
     """(lat, lon) centre of `bounds`."""
     (s, w), (n, e) = bounds
     return ((s + n) / 2.0, (w + e) / 2.0)
+
+
+def _merc_y(lat: float) -> float:
+    """Web-Mercator y of `lat` (degrees), in world widths (0 at the equator, north up)."""
+    r = math.radians(max(min(lat, 85.0), -85.0))
+    return math.log(math.tan(math.pi / 4 + r / 2)) / (2 * math.pi)
+
+
+def _lat_of(y: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(y * 2 * math.pi)) - math.pi / 2)
+
+
+def fit_beside_corner(bounds: Sequence[Sequence[float]], map_px: tuple[int, int],
+                      corner_px: tuple[int, int],
+                      padding_px: int = 30) -> tuple[tuple[float, float], float]:
+    """((lat, lon) map centre, zoom) that fit `bounds` (lat/lon, Leaflet order) into a map of
+    `map_px` (width, height) pixels without the box of `corner_px` (width, height) in its
+    top-right corner (e.g. a legend): left of it or under it, whichever allows the larger
+    Web-Mercator zoom (a multiple of `ZOOM_SNAP`)."""
+    (s, w), (n, e) = bounds
+    width, height = map_px
+    cw, ch = corner_px
+    left = zoom_for_bounds(bounds, width - cw, height, padding_px)
+    below = zoom_for_bounds(bounds, width, height - ch, padding_px)
+    zoom = max(left, below)
+    dx, dy = (cw / 2.0, 0.0) if left >= below else (0.0, ch / 2.0)  # px, map centre - frame's
+    world = 256.0 * 2.0 ** zoom
+    x = ((w + e) / 2.0 + 180.0) / 360.0 + dx / world
+    y = (_merc_y(s) + _merc_y(n)) / 2.0 + dy / world
+    return (_lat_of(y), x * 360.0 - 180.0), zoom

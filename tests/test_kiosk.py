@@ -18,6 +18,7 @@ import hashlib
 import html
 import io
 import json
+import re
 import tomllib
 from html.parser import HTMLParser
 
@@ -473,29 +474,33 @@ def test_kiosk_whole_district_list_and_groups_filter(app):
     assert len([b for b in at.button if b.key and b.key.startswith("k_p_")]) == 14
 
 
-def test_plain_location_phrases(codelists):
+def test_card_location_is_the_one_plain_phrase(codelists):
+    """The kiosk card's location line is `geo.plain.location_phrase` (tests/test_plain.py),
+    with the towns in the card's language; the kiosk has no phrasing of its own."""
     import pandas as pd
 
-    from ui.kiosk_page import card_lines, plain_location
+    import ui.kiosk_page as kp
+    from geo.plain import location_phrase, town_names_for
     from ui.text import Labels
 
+    assert not hasattr(kp, "plain_location")
     towns = gpd.read_file(FIXTURES / "boundaries" / "towns.geojson")
-    tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
-    labels = Labels.of(towns.assign(code=towns["code"].astype(str)), codelists, "zh")
-    row = pd.Series({"precision": 3, "town_codes": JINLI, "towns_all": "金利镇"})
-    assert plain_location(row, labels, tr) == "位置:金利镇(镇级,规划未给具体地点)"
-    row = pd.Series({"precision": 4, "town_codes": None, "towns_all": None})
-    assert plain_location(row, labels, tr) == "位置:全区(规划未给具体地点)"
-    row = pd.Series({"precision": None, "town_codes": float("nan")})
-    assert plain_location(row, labels, tr) == "位置:规划未给出,地图上未标注"
-    row = pd.Series({"precision": 5, "town_codes": f"{T1};{JINLI}"})
-    assert plain_location(row, labels, tr) == "位置:南岸街道、金利镇(示意走向,不是实际线位)"
-    lines = card_lines(pd.Series({"precision": 3, "town_codes": JINLI, "category": "port",
-                                  "status": "implementation", "status_as_of": "2021-12",
-                                  "description_zh": None, "plan_ref": "None"}),
-                       codelists, labels, tr)
-    assert lines == ["类别:交通·港口码头", "进展:建设(截至2021年12月)",
-                     "位置:金利镇(镇级,规划未给具体地点)"]
+    towns = towns.assign(code=towns["code"].astype(str))
+    for lang in ("zh", "en"):
+        tr = I18n(load_table(ROOT / "data" / "i18n.csv"), lang)
+        labels = Labels.of(towns, codelists, lang)
+        names = town_names_for(towns, lang)
+        row = pd.Series({"precision": 3, "town_codes": JINLI, "towns_all": "金利镇",
+                         "category": "port", "status": "implementation",
+                         "status_as_of": "2021-12", "description_zh": None,
+                         "description": None, "plan_ref": "None"})
+        lines = kp.card_lines(row, codelists, labels, tr, names)
+        assert lines[-1] == location_phrase(row, lang, names)
+        if lang == "zh":
+            assert lines == ["类别:交通·港口码头", "进展:建设(截至2021年12月)",
+                             "位置:金利镇(镇级,规划未给具体地点)"]
+        else:
+            assert "金利" not in lines[-1] and "None" not in " ".join(lines)
 
 
 def test_kiosk_css_group_colours_follow_the_codelist():
@@ -531,3 +536,93 @@ def test_kiosk_shows_hostile_text_literally(hostile_app):
     grid = [html.unescape(b.label).replace("\u2060", "") for b in at.button
             if b.key and b.key.startswith("k_town_4")]
     assert grid == [" ".join(p.text.split()) for p in DANGEROUS[: len(hostile_app)]]
+
+
+def test_kiosk_map_labels_avoid_markers_and_clusters_at_its_default_zoom():
+    """The kiosk map places its town labels with the desktop's plan (`layers.town_map.
+    label_plan`, the same marker/cluster obstacles and leader lines) at its own default zoom
+    and label size; both orientations open at that zoom (the fit is for the smaller of the
+    two maps, `KIOSK_MAP_PX`). Every town is named there and no label box touches another
+    label, a leader line or a marker/cluster box."""
+    from layers.basemaps import get_basemap
+    from layers.town_map import KIOSK_LABELS
+    from layers.viewport import bounds_of, zoom_for_bounds
+    from tests.test_labels import assert_reads_cleanly, real_map
+    from ui.kiosk_page import KIOSK_MAP_PX, kiosk_view
+
+    projects, towns, codelists, district, names = real_map()
+    _centre, zoom = kiosk_view(district, get_basemap("none"))
+    assert zoom is not None
+    bounds = bounds_of(district)
+    for size in ((1230, 1050), (1080, 1050)):  # landscape, portrait maps (px)
+        assert zoom_for_bounds(bounds, *size, padding_px=30) >= zoom
+    assert KIOSK_MAP_PX[0] <= 1080
+    assert_reads_cleanly(projects, towns, codelists, names, zoom, KIOSK_LABELS)
+    # the kiosk's own group filters: other clusters, other totals
+    for group in ("transport", "industry"):
+        mine = projects[projects["category"].astype(str).map(codelists.group_of) == group]
+        assert_reads_cleanly(mine, towns, codelists, names, zoom, KIOSK_LABELS)
+
+
+def test_kiosk_legend_lists_the_groups_not_the_categories(codelists):
+    """The kiosk legend has the desktop legend's rows: the ~8 groups with their Okabe-Ito
+    colour and symbol (and counts), the shading, status and precision keys; escaped."""
+    from geo import loading as gl
+    from layers.legend import kiosk_legend_html, legend_facts, side_legend_context
+
+    projects = gl.load_projects(FIXTURES / "projects.geojson")
+    towns = gpd.read_file(FIXTURES / "boundaries" / "towns.geojson")
+    towns = towns.assign(code=towns["code"].astype(str))
+    tr = I18n(load_table(ROOT / "data" / "i18n.csv"), "zh")
+    facts = legend_facts(projects, towns, codelists)
+    page = kiosk_legend_html(codelists, tr, *facts)
+    assert '<details class="gy-legend gy-kiosk-legend" id="gy-legend" open>' in page
+    folded = kiosk_legend_html(codelists, tr, *facts, open_at_start=False)
+    assert 'id="gy-legend">' in folded and " open>" not in folded
+    rows = page.count('class="r gy-lg-group"')
+    assert rows == len(facts[0]) and 1 <= rows <= len(codelists.groups)
+    for code, n in facts[0].items():
+        assert f"<span class=\"n\">{n}</span>" in page
+        assert f'data-group="{code}"' in page
+        assert str(codelists.groups.at[code, "color"]).lower() in page.lower()
+    for cat in codelists.categories.index:  # no row for a category that is not a group
+        label = str(codelists.categories.at[cat, "label_zh"])
+        if label not in set(codelists.groups["label_zh"]):
+            assert f"<span>{label}</span>" not in page, label
+    desktop = side_legend_context(codelists, tr, *facts)
+    assert re.findall(r'data-group="(\w+)"', page) == [g["code"] for g in desktop["groups"]]
+    for g in desktop["groups"]:
+        assert f"<span>{html.escape(str(g['label']))}</span>" in page
+
+
+def test_kiosk_town_view_fits_beside_the_legend():
+    """In the kiosk's town view every town fits the smallest kiosk map (portrait) left of or
+    under the legend's corner (its bounding box in screen pixels, from the centre and zoom
+    the map gets), never under the legend."""
+    import math
+
+    from layers.basemaps import get_basemap
+    from tests.test_labels import real_map
+    from ui.kiosk_page import KIOSK_LEGEND_PX, KIOSK_TOWN_MAP_PX, kiosk_view
+
+    _p, towns, _c, _d, names = real_map()
+    width, height = KIOSK_TOWN_MAP_PX
+    legend = (width - KIOSK_LEGEND_PX[0], 0, width, KIOSK_LEGEND_PX[1])
+
+    def px(lat, lon, zoom):
+        y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)
+        return (lon + 180) / 360 * 256 * 2 ** zoom, -y * 256 * 2 ** zoom
+
+    for code in towns["code"]:
+        town = towns[towns["code"] == code]
+        (lat, lon), zoom = kiosk_view(town, get_basemap("none"), beside_legend=True)
+        cx, cy = px(lat, lon, zoom)
+        minx, miny, maxx, maxy = town.total_bounds
+        x0, y1 = px(miny, minx, zoom)
+        x1, y0 = px(maxy, maxx, zoom)
+        box_ = (x0 - cx + width / 2, y0 - cy + height / 2, x1 - cx + width / 2,
+                y1 - cy + height / 2)
+        assert box_[0] >= 0 and box_[1] >= 0 and box_[2] <= width and box_[3] <= height, \
+            names[code]
+        assert box_[2] <= legend[0] + 1 or box_[1] >= legend[3] - 1, names[code]
+        assert zoom >= 11.0, names[code]  # still a close-up of the town

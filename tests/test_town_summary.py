@@ -60,3 +60,21 @@ def test_chip_count() -> None:
     assert chip_count(summary, "a", GROUPS) == 2
     assert chip_count(summary, "b", GROUPS) == 0
     assert chip_count(summary, "zz", GROUPS) == 0
+
+
+def test_leader_line_drawn_with_its_label_and_escaped() -> None:
+    """A label placed outside its town (`LabelSpot.anchor`) gets a leader line over the town
+    polygons: a LineString from the anchor, with the town's code and tooltip (escaped) and
+    its label's min zoom (hidden with the label, layers/js/town_labels.js)."""
+    spots = [LabelSpot("a", 112.05, 23.12, 10.0, anchor=(112.05, 23.08))]
+    names = {"a": "<b>甲</b>", "b": "乙镇"}
+    leaders = {"a": [(112.05, 23.08), (112.05, 23.11)]}
+    polygons, _ = town_summary_features(_towns(), _summary(), spots, names, GROUPS,
+                                        "{name}: {n}", leaders=leaders)
+    lines = [p for p in polygons if p["geometry"]["type"] == "LineString"]
+    assert len(lines) == 1 and polygons[-1] is lines[0]  # drawn over the polygons
+    props = lines[0]["properties"]
+    assert props["town_code"] == "a" and props["minzoom"] == 10.0
+    assert props["style"]["className"] == "gy-leader"
+    assert "<b>" not in props["tip"] and "&lt;b&gt;" in props["tip"]
+    assert lines[0]["geometry"]["coordinates"] == [[112.05, 23.08], [112.05, 23.11]]

@@ -48,6 +48,9 @@ VIEWS = (
     View("kiosk-landscape", "?mode=kiosk", 1920, 1080, full_page=False),
     View("kiosk-portrait", "?mode=kiosk", 1080, 1920, full_page=False),
     View("desktop-card-jinli-port-zh", "?project=port-jinli-container-berths", 1400, 2300),
+    View("kiosk-landscape-jinli", "?mode=kiosk&view=441204115", 1920, 1080, full_page=False),
+    View("kiosk-portrait-en", "?mode=kiosk&lang=en", 1080, 1920, full_page=False),
+    View("kiosk-portrait-hetai", "?mode=kiosk&view=441204100", 1080, 1920, full_page=False),
 )
 
 
@@ -142,6 +145,13 @@ def take(browser, base: str, view: View, out: Path) -> list[str]:
     except Exception as exc:  # reported; the screenshot still shows why
         problems.append(f"no map: {type(exc).__name__}")
     page.wait_for_timeout(2500)
+    try:  # a rerun still running (the "Stop" widget, the page faded): wait for it to end
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+            timeout=30_000)
+        page.wait_for_timeout(1000)
+    except Exception as exc:  # reported; the screenshot still shows why
+        problems.append(f"still running: {type(exc).__name__}")
     page.screenshot(path=str(out / f"{view.name}.png"), full_page=view.full_page)
     ctx.close()
     return problems

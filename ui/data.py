@@ -20,7 +20,7 @@ from geo.search import load_synonyms
 from layers.assets import copy_assets, missing_assets
 from layers.basemaps import get_basemap
 from layers.payload import ProjectFeatures, project_features
-from layers.town_map import LabelPlan, label_plan
+from layers.town_map import DESKTOP_LABELS, LabelMetrics, LabelPlan, label_plan
 from layers.towns import towns_stamp, towns_with_fallback
 from ui.config import ROOT, data_dir
 
@@ -223,9 +223,10 @@ def load_all(as_of: date | None = None) -> MapData:
 @st.cache_resource(show_spinner=False, max_entries=64)
 def label_plan_cached(key: tuple, _projects: gpd.GeoDataFrame, _towns: gpd.GeoDataFrame,
                       _names: dict[str, str], lang: str, basemap_key: str,
-                      zoom: float) -> LabelPlan:
+                      zoom: float, _metrics: LabelMetrics = DESKTOP_LABELS) -> LabelPlan:
     """`layers.town_map.label_plan`, cached by `key` (`layers.town_map.label_key`: the town
-    counts, chips and marker obstacles it depends on), so a filter change that leaves the
-    town counts alone does not place the labels again."""
+    counts, chips, label metrics and marker obstacles it depends on), so a filter change that
+    leaves the town counts alone does not place the labels again. The desktop map and the
+    kiosk map (`_metrics` = `layers.town_map.KIOSK_LABELS`) both plan their labels here."""
     return label_plan(_projects, _towns, codelists_cached(), _names, lang,
-                      get_basemap(basemap_key), zoom)
+                      get_basemap(basemap_key), zoom, _metrics)

@@ -6,39 +6,40 @@ portrait: the map fills the top ~55 %, the panel is below (``ui/css/kiosk.css``,
 on the orientation). The panel has a home button, the 8 groups as large coloured buttons,
 progress chips, the town grid (17 towns + 全区) and, once a town (or 全区) is chosen, its
 project list; a tap on a project (in the list or on the map) opens its card in plain language
-(`plain_location`: no ids, no codes, no "None"). No sidebar, no table, no download; read-only;
-only the offline basemap; the idle timer (``ui/js/kiosk_idle.js``) returns home.
+(`geo.plain.location_phrase`: no ids, no codes, no "None"). No sidebar, no table, no
+download; read-only; only the offline basemap; the idle timer (``ui/js/kiosk_idle.js``)
+returns home. The map's town labels come from the desktop's label plan (`layers.town_map`)
+and its legend lists the ~8 groups (`layers.legend.kiosk_legend_html`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import filtering
-from geo.aggregate import placements, town_summaries
+from geo.aggregate import placements
 from geo.codelists import Codelists, read_codelist
 from geo.i18n import I18n
-from layers.base import simplify_for_display, town_highlight
+from geo.plain import is_missing, location_phrase, town_names_for
+from layers.base import town_highlight
 from layers.basemaps import Basemap, get_basemap
 from layers.display import for_display
 from layers.elements import HtmlOverlay
-from layers.labels import label_size_px, place_labels
+from layers.legend import kiosk_legend_html, legend_facts
 from layers.map import build_map
 from layers.projects import project_layers
-from layers.town_summary import CSS as TOWN_SUMMARY_CSS
-from layers.town_summary import chip_count, town_summary_layer, zoom_labels
-from layers.viewport import bounds_of, center_of, zoom_for_bounds
+from layers.town_map import KIOSK_LABELS, label_key, town_layer
+from layers.viewport import bounds_of, center_of, fit_beside_corner, zoom_for_bounds
 from ui import data
 from ui.config import ROOT
 from ui.kiosk import apply_css, kiosk_idle_timer
-from ui.sidebar import category_options
 from ui.state import W, current_state, sync_query_params
 from ui.text import Labels, md_text
 
@@ -65,37 +66,11 @@ def map_css() -> str:
 
 
 # --------------------------------------------------------------------------- plain language
-def _blank(value: object) -> bool:
-    return value is None or value != value or str(value).strip() in ("", "None", "nan")
-
-
-def town_names(row: pd.Series, labels: Labels) -> list[str]:
-    """The names of the project's towns (from its codes; its town text otherwise)."""
-    codes = [] if _blank(row.get("town_codes")) else str(row["town_codes"]).split(";")
-    names = [labels.towns.get(c.strip(), "") for c in codes if c.strip()]
-    names = [n for n in names if n]
-    if not names and not _blank(row.get("towns_all")):
-        names = [t.strip() for t in str(row["towns_all"]).split(";") if t.strip()]
-    return names
-
-
-def plain_location(row: pd.Series, labels: Labels, tr: I18n) -> str:
-    """Where the project is, in plain words: ``位置:金利镇(镇级,规划未给具体地点)``.
-
-    A local helper until ``geo/plain.py`` (the table's location phrases) is on main."""
-    try:
-        prec = int(str(row.get("precision")).split(".")[0])
-    except (TypeError, ValueError):
-        prec = 9
-    if prec not in (1, 2, 3, 4, 5, 9):
-        prec = 9
-    sep = "、" if tr.lang == "zh" else ", "
-    towns = sep.join(town_names(row, labels)) or tr("kiosk.loc.unknown_town")
-    return tr(f"kiosk.loc.{prec}", towns=towns)
-
-
-def card_lines(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n) -> list[str]:
-    """The card's lines under its title (plain text, nothing blank, no code)."""
+def card_lines(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n,
+               town_names: Mapping[str, str] | None = None) -> list[str]:
+    """The card's lines under its title (plain text, nothing blank, no code); the location
+    phrase is `geo.plain.location_phrase` (the table's and the project card's), with the
+    towns named by `town_names` (Chinese name -> shown name, `geo.plain.town_names_for`)."""
     lang = tr.lang
     cat = str(row.get("category", ""))
     cat_label = str(labels.categories.get(cat, "")) if cat else ""
@@ -110,14 +85,14 @@ def card_lines(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n) -
     status = str(row.get("status", ""))
     if status in labels.statuses.index:
         text = tr("kiosk.progress", status=labels.statuses[status])
-        if not _blank(row.get("status_as_of")):
+        if not is_missing(row.get("status_as_of")):
             text += tr("kiosk.as_of", date=plain_date(str(row["status_as_of"]), lang))
         lines.append(text)
-    lines.append(plain_location(row, labels, tr))
+    lines.append(location_phrase(row, lang, town_names))
     desc = row.get("description_zh" if lang == "zh" else "description")
-    if not _blank(desc):
+    if not is_missing(desc):
         lines.append(str(desc))
-    if not _blank(row.get("plan_ref")):
+    if not is_missing(row.get("plan_ref")):
         lines.append(tr("kiosk.source", ref=str(row["plan_ref"])))
     return lines
 
@@ -132,7 +107,7 @@ def plain_date(value: str, lang: str) -> str:
 
 def title_of(row: pd.Series, lang: str) -> str:
     for col in (f"title_{lang}", "title_zh", "title_en"):
-        if not _blank(row.get(col)):
+        if not is_missing(row.get(col)):
             return str(row[col])
     return "—"
 
@@ -245,7 +220,8 @@ def town_grid(labels: Labels, tr: I18n) -> None:
                        width="stretch")
 
 
-def project_card(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n) -> None:
+def project_card(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n,
+                 town_names: Mapping[str, str] | None = None) -> None:
     """The project's card, as a dialog over the page: wherever the visitor has scrolled the
     list to, the card is in front of them; closing it (✕ or a tap outside) forgets it."""
 
@@ -253,10 +229,13 @@ def project_card(row: pd.Series, codelists: Codelists, labels: Labels, tr: I18n)
     def card() -> None:
         with st.container(key="k_card", border=True):
             st.markdown(f"#### {md_text(title_of(row, tr.lang))}")
-            for line in card_lines(row, codelists, labels, tr):
+            for line in card_lines(row, codelists, labels, tr, town_names):
                 st.markdown(md_text(line))
-        st.button(f"✕ {tr('kiosk.close')}", key="k_close", on_click=_close_project,
-                  width="stretch")
+        # a button in a dialog reruns only the dialog (a fragment): the whole page must rerun
+        # for the dialog to close
+        if st.button(f"✕ {tr('kiosk.close')}", key="k_close", on_click=_close_project,
+                     width="stretch"):
+            st.rerun()
 
     card()
 
@@ -279,58 +258,59 @@ def project_list(shown: gpd.GeoDataFrame, heading: str, codelists: Codelists, la
 # --------------------------------------------------------------------------- the page
 #: the smallest map the kiosk shows (portrait: 1080 px wide, 55vh of 1920 high), for the fit
 KIOSK_MAP_PX = (1000, 1000)
+#: the smallest kiosk map (portrait, px) and the legend in its top-right corner (px, Chinese;
+#: ui/css/kiosk_map.css), for the town view's fit beside the legend
+KIOSK_TOWN_MAP_PX = (1080, 1040)
+KIOSK_LEGEND_PX = (500, 440)
 
 
-def kiosk_view(frame: gpd.GeoDataFrame | None,
-               basemap: Basemap) -> tuple[list[float] | None, float | None]:
-    """(centre, zoom) that fit `frame` in the kiosk's map in both orientations."""
+def kiosk_view(frame: gpd.GeoDataFrame | None, basemap: Basemap,
+               beside_legend: bool = False) -> tuple[list[float] | None, float | None]:
+    """(centre as [lat, lon], zoom) that fit `frame` in the kiosk's map in both orientations.
+    The district fits the whole map (the legend sits in its empty north-east corner); with
+    `beside_legend` (a town) the frame fits left of or under the legend, so the legend
+    never covers the town."""
     if frame is None or not len(frame):
         return None, None
     bounds = bounds_of(for_display(frame, basemap))
+    if beside_legend:
+        centre, zoom = fit_beside_corner(bounds, KIOSK_TOWN_MAP_PX, KIOSK_LEGEND_PX)
+        return list(centre), zoom
     return list(center_of(bounds)), zoom_for_bounds(bounds, *KIOSK_MAP_PX, padding_px=30)
 
 
-def town_summary_group(loaded: data.MapData, filtered: gpd.GeoDataFrame,
-                       codelists: Codelists, labels: Labels, tr: I18n, basemap: Basemap,
-                       town: str, zoom: float | None) -> folium.FeatureGroup | None:
-    """The towns shaded by their town-level projects, with name and count chips by group
-    (`layers.town_summary`, `geo.aggregate`): a project known only to its town is counted
-    there, never drawn as a dot at the town seat."""
-    if loaded.towns is None or not len(loaded.towns):
-        return None
-    groups = groups_table().rename(columns={f"label_{tr.lang}": "label"})
-    group_of = {str(c): str(g) for c, g in codelists.categories["group"].items()}
-    codes = [str(c) for c in loaded.towns["code"]]
-    summary = town_summaries(filtered, group_of, codes, list(groups.index))
-    shown = for_display(simplify_for_display(loaded.towns), basemap)
-    names = {c: labels.towns.get(c, c) for c in codes}
-    sizes = {c: label_size_px(names[c], chip_count(summary, c, groups), font_px=18.0,
-                              total_px=30.0) for c in codes}
-    spots = place_labels(shown, sizes, zoom if zoom is not None else 10.0,
-                         priority={str(c): float(n) for c, n in summary["total"].items()})
-    return town_summary_layer(shown, summary, spots, names, groups, tr("kiosk.town_tip"),
-                              tr("kiosk.towns"), highlight=town or None)
-
-
 def kiosk_map(loaded: data.MapData, filtered: gpd.GeoDataFrame, codelists: Codelists,
-              labels: Labels, tr: I18n, basemap_key: str, town: str,
-              legend_categories: list[str]) -> None:
+              labels: Labels, tr: I18n, basemap_key: str, town: str) -> None:
+    """The kiosk's map: the towns shaded by their town-level projects with name and count
+    chips by group, placed by the desktop's label plan (`ui.data.label_plan_cached`, the same
+    marker and cluster obstacles and leader lines) with the kiosk's larger label metrics at
+    the zoom shown; the projects placed finer than their town; the legend of the ~8 groups
+    (`layers.legend.kiosk_legend_html`) on the map."""
     basemap = get_basemap(basemap_key)
     if not basemap.offline:  # never a tile request from a kiosk
         basemap = get_basemap("none")
+    # open at the start in Chinese, where it fits the map's empty north-east corner (the
+    # longer English rows would cover towns there: folded, one tap away)
+    legend = kiosk_legend_html(codelists, tr, *legend_facts(filtered, loaded.towns, codelists),
+                               open_at_start=tr.lang == "zh")
     base = build_map(loaded.district, loaded.towns, loaded.river, codelists, tr, basemap,
-                     legend_categories=legend_categories)
-    HtmlOverlay(f'<div id="{MAP_CSS_ID}" hidden></div>', map_css() + TOWN_SUMMARY_CSS,
-                MAP_CSS_ID).add_to(base)
-    zoom_labels(base)
+                     summaries=True, overlay_legend=legend)
+    HtmlOverlay(f'<div id="{MAP_CSS_ID}" hidden></div>', map_css(), MAP_CSS_ID).add_to(base)
     frame = loaded.district if loaded.district is not None else loaded.towns
     if town and loaded.towns is not None:
         frame = loaded.towns[loaded.towns["code"] == town]
-    center, zoom = kiosk_view(frame, basemap)
+    center, zoom = kiosk_view(frame, basemap, beside_legend=bool(town))
     layers = []
-    summary = town_summary_group(loaded, filtered, codelists, labels, tr, basemap, town, zoom)
-    if summary is not None:
-        layers.append(summary)
+    if loaded.towns is not None and len(loaded.towns):
+        zoom0 = zoom if zoom is not None else 10.0
+        names = dict(labels.towns)
+        key = label_key(filtered, loaded.towns, codelists, tr.lang, basemap, zoom0,
+                        KIOSK_LABELS)
+        plan = data.label_plan_cached(key, filtered, loaded.towns, names, tr.lang,
+                                      basemap.key, zoom0, KIOSK_LABELS)
+        layers.append(town_layer(filtered, loaded.towns, codelists, names, tr.lang,
+                                 tr("kiosk.town_tip"), tr("kiosk.towns"), basemap, zoom0,
+                                 highlight=town or None, plan=plan, metrics=KIOSK_LABELS))
         filtered = filtered[placements(filtered) != "town"]  # counted in their towns
     layers += project_layers(filtered, codelists, tr, basemap,
                              features=data.features_for(tr.lang, basemap.key))
@@ -365,11 +345,9 @@ def kiosk_page(loaded: data.MapData, codelists: Codelists, table: dict, basemap_
     labels = Labels.of(towns, codelists, tr.lang)
     filtered = kiosk_filtered(projects, towns, codelists)
     town = state.town
-    cat_options = category_options(filtering.counts(projects, "category"), codelists)
     left, right = st.columns([65, 35], gap="small")
     with left, st.container(key="k_mapbox"):
-        kiosk_map(loaded, filtered, codelists, labels, tr, basemap_key, town,
-                  list(cat_options))
+        kiosk_map(loaded, filtered, codelists, labels, tr, basemap_key, town)
     with right, st.container(key="k_panel"):
         header(tr)
         group_buttons(codelists, tr)
@@ -377,7 +355,7 @@ def kiosk_page(loaded: data.MapData, codelists: Codelists, table: dict, basemap_
         pid = st.session_state.get(K["pid"], "")
         if pid and pid in set(projects["id"].astype(str)):
             row = projects[projects["id"].astype(str) == pid].iloc[0]
-            project_card(row, codelists, labels, tr)
+            project_card(row, codelists, labels, tr, town_names_for(towns, tr.lang))
         if town and towns is not None:
             shown = filtering.projects_in_town(filtered, town, towns)
             project_list(shown, labels.towns.get(town, town), codelists, labels, tr)

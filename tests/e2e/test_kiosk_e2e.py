@@ -138,6 +138,11 @@ def test_kiosk_tap_town_project_and_home(touch):
     text = card.inner_text()
     assert "位置:" in text and "None" not in text and "441204" not in text
     assert touch.small_targets() == []
+    # 关闭 closes the card and the list can be used again
+    touch.tap(".st-key-k_close button")
+    page.wait_for_function("() => !document.querySelector('.st-key-k_card')", timeout=20_000)
+    touch.tap("[class*='st-key-k_p_'] button")
+    card.wait_for(timeout=20_000)
     touch.tap(".st-key-k_home button")
     page.locator(".st-key-k_town_all button").wait_for(timeout=20_000)
     page.wait_for_function("() => !window.location.search.includes('view=')", timeout=20_000)
@@ -161,6 +166,57 @@ def test_kiosk_tap_on_map_project_opens_its_card(browser, server):
         card = page.locator(".st-key-k_card")
         card.wait_for(timeout=20_000)
         assert "位置:" in card.inner_text()
+        assert t.external == [] and t.errors == []
+    finally:
+        t.close()
+
+
+RECTS_JS = """(sel) => Array.from(document.querySelectorAll(sel))
+    .filter(e => !e.closest('.gy-hidden') && e.offsetParent !== null)
+    .map(e => { const r = e.getBoundingClientRect();
+                return [r.left, r.top, r.right, r.bottom, e.innerText || ''] })
+    .filter(r => r[2] - r[0] > 0 && r[3] - r[1] > 0)"""
+
+
+def _overlap(a, b, tol: float = 1.0) -> bool:
+    return (min(a[2], b[2]) - max(a[0], b[0]) > tol) and (min(a[3], b[3]) - max(a[1], b[1]) > tol)
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_kiosk_map_reads_cleanly_on_the_real_data(browser, real_server, screen):
+    """As drawn in Chromium on the committed data, at the kiosk's default view in both
+    orientations: all 17 town labels are shown, none overlaps another label, a project
+    marker or a cluster, and the legend covers no label and no marker."""
+    t = Touch(browser, real_server, SCREENS[screen])
+    try:
+        t.open()
+        frame = t.page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        body = frame.locator("body")
+        body.locator(".gy-tb").first.wait_for(timeout=20_000)
+        t.page.wait_for_timeout(800)
+        labels = body.evaluate(f"() => ({RECTS_JS})('.gy-tb')")
+        marks = body.evaluate(f"() => ({RECTS_JS})('.gy-cluster, .gy-sym')")
+        legend = body.evaluate(f"() => ({RECTS_JS})('#gy-legend, #gy-legend > summary')")
+        (ARTIFACTS / f"kiosk-rects-{screen}.txt").write_text(
+            repr({"labels": labels, "marks": marks, "legend": legend}), encoding="utf-8")
+        assert len(labels) == 17, [r[4] for r in labels]
+        assert len(marks) >= 5 and len(legend) == 2  # the legend and its fold tab
+        clashes = [(a[4], b[4]) for i, a in enumerate(labels) for b in labels[i + 1:]
+                   if _overlap(a, b)]
+        clashes += [(a[4], "marker " + b[4]) for a in labels for b in marks if _overlap(a, b)]
+        clashes += [("legend", a[4]) for a in labels + marks for g in legend if _overlap(g, a)]
+        t.page.screenshot(path=str(ARTIFACTS / f"e2e-kiosk-real-{screen}.png"))
+        assert clashes == []
+        # the leader lines of labels placed outside their town show with them, and hide
+        # with them when the map is zoomed out below their zoom
+        shown = ("() => Array.from(document.querySelectorAll('path.gy-leader'))"
+                 ".filter(e => getComputedStyle(e).display !== 'none').length")
+        assert body.locator("path.gy-leader").count() >= 1
+        assert body.evaluate(shown) == body.locator("path.gy-leader").count()
+        frame.locator(".leaflet-control-zoom-out").tap()
+        t.page.wait_for_timeout(900)
+        assert body.evaluate(f"() => ({RECTS_JS})('.gy-tb').length") == 0
+        assert body.evaluate(shown) == 0
         assert t.external == [] and t.errors == []
     finally:
         t.close()

@@ -1,7 +1,8 @@
 """End-to-end (issue 10) on the committed data at the desktop default size (1400 x 1000):
-at the default zoom no two project markers (symbols, cluster icons) overlap and no visible
-town label (``.gy-tb``) lies under a marker; the town summaries answer a hover with their
-count and a click on a badge opens the town view, a click on a cluster does not."""
+at the default zoom no two project markers (symbols, cluster icons) overlap, all 17 town
+labels (``.gy-tb``) are shown and none lies under a marker or on another label or chips
+row; the town summaries answer a hover with their count and a click on a badge opens the
+town view, a click on a cluster does not."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ _BOXES = """() => {
         .map((e) => e.getBoundingClientRect()).filter(inside)
         .map((r) => [r.left, r.top, r.right, r.bottom]);
     return {labels: boxes('.gy-tb > div:first-child'),
+            chips: boxes('.gy-tb > span'),
             markers: boxes('.gy-sym, .gy-cluster div')};
 }"""
 
@@ -34,11 +36,15 @@ def test_markers_and_labels_do_not_overlap_at_default_zoom(real_session):
     real_session.page.wait_for_timeout(1500)
     boxes = real_session.frame().evaluate(_BOXES)
     labels, markers = boxes["labels"], boxes["markers"]
-    assert len(labels) >= 10 and len(markers) >= 3, boxes
+    assert len(labels) == 17 and len(markers) >= 3, boxes  # no town label hidden
     bad = [(a, b) for i, a in enumerate(markers) for b in markers[i + 1:] if overlap(a, b)]
     assert bad == [], f"markers overlap: {bad}"
     hidden = [(lab, m) for lab in labels for m in markers if overlap(lab, m)]
     assert hidden == [], f"town label under a marker: {hidden}"
+    texts = labels + boxes["chips"]
+    clash = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1:] if overlap(a, b)]
+    clash += [(c, m) for c in boxes["chips"] for m in markers if overlap(c, m)]
+    assert clash == [], f"labels/chips overlap: {clash}"
     real_session.shot("e2e-cartography-default-zoom")
     assert real_session.external == []
 
