@@ -7,6 +7,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -151,3 +152,10 @@ def simplify_for_display(gdf: gpd.GeoDataFrame,
         hit = metric.simplify(tolerance_m, preserve_topology=True).to_crs(gdf.crs)
         _SIMPLIFIED.put(key, hit)
     return gdf.set_geometry(hit.values, crs=gdf.crs)
+
+
+def modelled_towns(towns: gpd.GeoDataFrame | None) -> bool:
+    """True when any town outline is modelled (not an official boundary)."""
+    if towns is None or not len(towns):
+        return False
+    return bool((towns.get("boundary_source", pd.Series(["modelled"])) != "official").any())

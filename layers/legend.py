@@ -160,6 +160,7 @@ def legend_facts(projects: pd.DataFrame, towns: gpd.GeoDataFrame | None,
     group, town shading classes, are the town outlines modelled, is a schematic line
     drawn)."""
     from geo.aggregate import placements
+    from layers.base import modelled_towns
     from layers.town_map import shade_legend, summary_table
 
     groups = projects["category"].astype(str).map(codelists.group_of)
@@ -171,9 +172,7 @@ def legend_facts(projects: pd.DataFrame, towns: gpd.GeoDataFrame | None,
     schematic = bool(len(drawn)) and bool(
         (drawn.geometry.geom_type.str.contains("Line")
          & (pd.to_numeric(drawn["precision"], errors="coerce") != 1)).any())
-    modelled = towns is not None and bool(
-        (towns.get("boundary_source", pd.Series(["modelled"])) != "official").any())
-    return counts, shade_legend(summary), modelled, schematic
+    return counts, shade_legend(summary), modelled_towns(towns), schematic
 
 
 def side_legend_rows(html: str) -> int:

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import folium
 import geopandas as gpd
-import pandas as pd
 
 from geo.codelists import Codelists
 from geo.i18n import I18n
@@ -26,6 +25,7 @@ from layers.assets import LocalMap
 from layers.base import (
     DISTRICT_COLOR,
     RIVER_COLOR,
+    modelled_towns,
     outline_layer,
     simplify_for_display,
     town_layer,
@@ -108,13 +108,6 @@ def build_map(
         legend = legend_html(codelists, tr, legend_categories, modelled, basemap)
         HtmlOverlay(legend, map_css() + TOWN_CSS, "gy-legend").add_to(m)
     return m
-
-
-def modelled_towns(towns: gpd.GeoDataFrame | None) -> bool:
-    """True when any town outline is modelled (not an official boundary)."""
-    if towns is None or not len(towns):
-        return False
-    return bool((towns.get("boundary_source", pd.Series(["modelled"])) != "official").any())
 
 
 def river_layer(river: gpd.GeoDataFrame, tr: I18n, basemap: Basemap) -> folium.GeoJson:

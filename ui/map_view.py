@@ -18,11 +18,11 @@ from layers.base import town_highlight
 from layers.basemaps import Basemap
 from layers.display import for_display
 from layers.focus import focus_frame, project_highlight
-from layers.legend import side_legend_html, side_legend_rows
+from layers.legend import legend_facts, side_legend_html, side_legend_rows
 from layers.map import build_map, map_overlays
 from layers.projects import project_layers
 from layers.tables import projects_table
-from layers.town_map import label_key, shade_legend, summary_table, town_layer
+from layers.town_map import label_key, town_layer
 from layers.viewport import bounds_of, center_of, zoom_for_bounds
 from ui.config import api_keys
 from ui.data import MapData, features_for, label_plan_cached
@@ -93,18 +93,10 @@ def map_legend(filtered: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
     """The legend beside the map (groups of the filtered set, town shading, status,
     precision), from the Jinja2 template; in its own frame, never over a popup. The group
     counts are those of `counted` (the town view: the town's projects), else of `filtered`."""
-    summary = summary_table(filtered, towns, codelists) if towns is not None else \
-        pd.DataFrame({"total": []})
-    where = placements(filtered) if len(filtered) else pd.Series(dtype=object)
-    drawn = filtered[where.isin(["marker", "shape"])] if len(filtered) else filtered
-    schematic = bool(len(drawn)) and bool(
-        (drawn.geometry.geom_type.str.contains("Line")
-         & (pd.to_numeric(drawn["precision"], errors="coerce") != 1)).any())
-    modelled = towns is not None and bool(
-        (towns.get("boundary_source", pd.Series(["modelled"])) != "official").any())
-    counts = group_counts(filtered if counted is None else counted, codelists)
-    html = side_legend_html(codelists, tr, counts,
-                            shade_legend(summary), modelled, schematic)
+    counts, shades, modelled, schematic = legend_facts(filtered, towns, codelists)
+    if counted is not None:
+        counts = group_counts(counted, codelists)
+    html = side_legend_html(codelists, tr, counts, shades, modelled, schematic)
     st.iframe(html, height=22 * side_legend_rows(html) + 30)
 
 
