@@ -5,7 +5,7 @@
 * `TextGeoJson` -- folium.GeoJson whose script goes to the page as text and whose data are
   serialised compactly (`CompactJSON`) by a private copy of folium's template;
 * `HtmlOverlay` -- already escaped HTML moved into the map's container (the legend);
-* `MapNote` -- already escaped HTML in the map's corner as a layer of its feature group;
+* `MapNote` -- an element of already escaped HTML in the map as a layer of its feature group;
 * `LookupTable` -- the ``window.gyT`` table the compact project features refer to.
 
 Nothing here changes folium's or branca's shared template environment: the compact JSON
@@ -140,9 +140,10 @@ class HtmlOverlay(MacroElement):
 
 
 class MapNote(MacroElement):
-    """Already escaped HTML in the map's corner (``layers/js/map_note.js``), as a layer of the
-    feature group it is added to: it comes and goes with the group, so its text can follow the
-    UI language while the base map stays the same (no remount of the map on a switch)."""
+    """One element of already escaped HTML (`html`; it gets the id `dom_id`) in the map's
+    container (``layers/js/map_note.js``), as a layer of the feature group it is added to: it
+    comes and goes with the group, so its text can follow the UI language and the filters while
+    the base map stays the same (no remount of the map)."""
 
     _template = _SCRIPT_METHOD
 

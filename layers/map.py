@@ -53,7 +53,6 @@ def build_map(
     highlight: str | None = None,
     summaries: bool = False,
     overlays: bool = True,
-    overlay_legend: str = "",
 ) -> folium.Map:
     """The base map (EPSG:4326 inputs): background, district, river, towns, legend; fitted to
     the district (or the towns). Project layers are added separately
@@ -62,14 +61,12 @@ def build_map(
     With `summaries` (the app), the towns are not drawn here: the per-town summary layer
     (`layers.town_map`) draws them shaded with their labels, added with the projects; the map
     only gets the label zoom script (`zoom_labels`) and no legend inside (the app shows it
-    beside the map, where it never covers a popup). `overlay_legend`: escaped legend HTML
-    (``id="gy-legend"``) to show on the map instead of the modelled-outline note (the kiosk,
-    `layers.legend.kiosk_legend_html`).
+    beside the map, where it never covers a popup).
 
-    Without `overlays` (the app's district map), the two things on the map that speak a
-    language -- the river's tooltip and the modelled-outline note -- are left to
-    `map_overlays`, drawn with the projects: the base map is then the same in every language
-    and a language switch never remounts (blanks) the map."""
+    Without `overlays` (the app's and the kiosk's maps), what on the map speaks a language or
+    follows the filters -- the river's tooltip, the modelled-outline note or the kiosk's
+    legend -- is left to `map_overlays`, drawn with the projects: the base map is then the
+    same in every language and a language switch never remounts (blanks) the map."""
     m = LocalMap(location=[23.05, 112.45], zoom_start=10, tiles=None, control_scale=True,
                  prefer_canvas=False, zoom_control=True, maxZoom=basemap.max_zoom,
                  minZoom=6, zoomSnap=ZOOM_SNAP, zoomDelta=0.5)
@@ -100,8 +97,7 @@ def build_map(
     elif summaries:  # only the modelled-outline note stays on the map (small, click-through)
         folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
         note = esc(tr("legend.modelled")) if modelled else ""
-        HtmlOverlay(overlay_legend
-                    or f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
+        HtmlOverlay(f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
                     map_css() + TOWN_CSS, "gy-legend").add_to(m)
         zoom_labels(m)
     else:
@@ -118,15 +114,17 @@ def river_layer(river: gpd.GeoDataFrame, tr: I18n, basemap: Basemap) -> folium.G
 
 
 def map_overlays(river: gpd.GeoDataFrame | None, towns: gpd.GeoDataFrame | None, tr: I18n,
-                 basemap: Basemap) -> folium.FeatureGroup:
+                 basemap: Basemap, legend: str = "") -> folium.FeatureGroup:
     """What a map built with ``overlays=False`` leaves to be drawn with the projects: the
-    river with its tooltip and the modelled-outline note (id ``gy-legend``), in `tr`'s
+    river with its tooltip, and in the map's corner (id ``gy-legend``) the modelled-outline
+    note or, when given, `legend` (one element of escaped HTML: the kiosk's legend), in `tr`'s
     language."""
     group = folium.FeatureGroup(name="overlays", control=False)
     if river is not None and len(river):
         river_layer(river, tr, basemap).add_to(group)
     note = esc(tr("legend.modelled")) if modelled_towns(towns) else ""
-    MapNote(note, "gy-legend").add_to(group)
+    html = legend or f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>'
+    MapNote(html, "gy-legend").add_to(group)
     return group
 
 

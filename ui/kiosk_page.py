@@ -33,7 +33,7 @@ from layers.basemaps import Basemap, get_basemap
 from layers.display import for_display
 from layers.elements import HtmlOverlay
 from layers.legend import kiosk_legend_html, legend_facts
-from layers.map import build_map
+from layers.map import build_map, map_overlays
 from layers.projects import project_layers
 from layers.town_map import KIOSK_LABELS, label_key, town_layer
 from layers.viewport import bounds_of, center_of, fit_beside_corner, zoom_for_bounds
@@ -294,13 +294,15 @@ def kiosk_map(loaded: data.MapData, filtered: gpd.GeoDataFrame, codelists: Codel
     legend = kiosk_legend_html(codelists, tr, *legend_facts(filtered, loaded.towns, codelists),
                                open_at_start=tr.lang == "zh")
     base = build_map(loaded.district, loaded.towns, loaded.river, codelists, tr, basemap,
-                     summaries=True, overlay_legend=legend)
+                     summaries=True, overlays=False)
     HtmlOverlay(f'<div id="{MAP_CSS_ID}" hidden></div>', map_css(), MAP_CSS_ID).add_to(base)
     frame = loaded.district if loaded.district is not None else loaded.towns
     if town and loaded.towns is not None:
         frame = loaded.towns[loaded.towns["code"] == town]
     center, zoom = kiosk_view(frame, basemap, beside_legend=bool(town))
-    layers = []
+    # the legend and the river's tooltip follow the language and the filters: drawn with the
+    # projects, so the base map stays the same and a change never remounts (blanks) the map
+    layers = [map_overlays(loaded.river, loaded.towns, tr, basemap, legend=legend)]
     if loaded.towns is not None and len(loaded.towns):
         zoom0 = zoom if zoom is not None else 10.0
         names = dict(labels.towns)
