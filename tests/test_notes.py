@@ -145,3 +145,24 @@ def test_card_note_language_and_fallback():
     assert geocode_note({"geocode_note": "english"}, "zh") == "english"
     assert geocode_note({"geocode_note": float("nan"), "geocode_note_zh": "中文"}, "en") == "中文"
     assert geocode_note({}, "zh") == ""
+    placed = {**row, "geocode_method": "official_placement"}  # tracking replaced the position
+    assert geocode_note(placed, "zh") == ""
+
+
+def test_every_method_has_words_in_both_languages():
+    """The card's 定位方法 line never shows a method code (range_endpoint, official_placement)."""
+    from geo.geocoder import METHODS
+    from geo.plain import method_phrase
+
+    for method in (*METHODS, "record_coordinates", "official_placement"):
+        zh, en = method_phrase(method, "zh"), method_phrase(method, "en")
+        assert zh != method and en != method, method
+        assert not LATIN_RE.search(zh), (method, zh)
+
+
+def test_precision_meanings_do_not_draw_town_level_at_the_seat():
+    from geo.codelists import load_codelists
+
+    prec = load_codelists().precision
+    assert "驻地" not in prec.at[3, "meaning_zh"] and "seat" not in prec.at[3, "meaning_en"]
+    assert "不画点位" in prec.at[3, "meaning_zh"]

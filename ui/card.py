@@ -53,7 +53,10 @@ def quantities(row: Props, tr: I18n) -> list[tuple[str, str]]:
 
 def geocode_note(row: Props, lang: str) -> str:
     """The geocoding note in the card's language (``geocode_note_zh`` / ``geocode_note``),
-    the other language only when that one is missing."""
+    the other language only when that one is missing; none once a progress update placed the
+    project (``official_placement``: the build's note no longer describes its position)."""
+    if str(row.get("geocode_method")) == "official_placement":
+        return ""
     own, other = ("geocode_note_zh", "geocode_note") if lang == "zh" else \
         ("geocode_note", "geocode_note_zh")
     for col in (own, other):
