@@ -106,6 +106,7 @@ def cmd_geocode(args: argparse.Namespace) -> int:
         "matched": list(res.matched),
         "towns": in_towns,
         "note": res.note,
+        "note_zh": res.note_zh,
         "warnings": warnings,
     }
     if args.json:
@@ -120,6 +121,7 @@ def cmd_geocode(args: argparse.Namespace) -> int:
         towns_txt = "; ".join(f"{t['name_zh']} ({t['code']})" for t in in_towns)
         print(f"towns:     {towns_txt or '-'}")
         print(f"note:      {res.note}")
+        print(f"note_zh:   {res.note_zh}")
         for w in warnings:
             print(f"warning: {w}", file=sys.stderr)
     return 0 if res.ok else 1

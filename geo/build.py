@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.atomic import remove_stale_temps, write_atomically
 from geo.codelists import Codelists, load_codelists
 from geo.coords import round_coords
+from geo.notes import note
 from geo.paths import LAYERS_DIR, PROJECTS_GEOJSON
 from geo.registry import (
     DEFAULT_PROJECTS,
@@ -140,8 +141,10 @@ def geocode_records(
     for i, record in enumerate(records, start=1):
         own = record_geometry(record)
         if own is not None:
+            source = record.get("coord_source", "")
             results.append({"geometry": own, "precision": 1, "method": "record_coordinates",
-                            "matched": (), "note": record.get("coord_source", "")})
+                            "matched": (), "note": source,
+                            "note_zh": note("record_coordinates", source=source).render("zh")})
         else:
             key = (record["location_text"], record["geometry_kind"] or "point")
             try:
@@ -156,7 +159,7 @@ def geocode_records(
                 ) from exc
             results.append({"geometry": res.geometry, "precision": int(res.precision),
                             "method": res.method, "matched": tuple(res.matched),
-                            "note": res.note})
+                            "note": res.note, "note_zh": res.note_zh})
         if progress and (i % step == 0 or i == len(records)):
             progress(f"geocoded {i}/{len(records)}")
     return results
@@ -230,6 +233,7 @@ def build_features(
             "geocode_method": res["method"],
             "geocode_matched": ";".join(res["matched"]),
             "geocode_note": res["note"] or "",
+            "geocode_note_zh": res["note_zh"] or "",
             "towns_text": ";".join(text_towns),
             "towns_spatial": ";".join(spatial[i]),
             "towns_all": ";".join(all_towns),

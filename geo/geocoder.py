@@ -47,8 +47,10 @@ from shapely.geometry import (
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, nearest_points
 
+from geo.aggregate import placement_of
 from geo.coords import COORD_DECIMALS, snap_to_grid
 from geo.gazetteer import DISTRICT_BBOX, Gazetteer, Place
+from geo.notes import DIR_ZH, PART, Note, Notes, note, place_note, render
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -107,24 +109,41 @@ _REL_RE = re.compile(
 @dataclass(frozen=True)
 class GeocodeResult:
     """Geometry (EPSG:4326 or None), precision code, method code, matched gazetteer names
-    (``name_zh``, text order) and a human note."""
+    (``name_zh``, text order) and the notes saying how it was placed (`geo.notes`; read them as
+    text with `note` and `note_zh`)."""
 
     geometry: BaseGeometry | None
     precision: int
     method: str
     matched: tuple[str, ...]
-    note: str
+    notes: Notes
 
     @property
     def precision_slug(self) -> str:
         return PRECISION_SLUGS.get(self.precision, "unknown")
 
     @property
+    def placement(self) -> str:
+        """How the map shows it (`geo.aggregate.placement_of`): the notes say what it does."""
+        g = self.geometry
+        return placement_of(self.precision, None if g is None or g.is_empty else g.geom_type)
+
+    @property
+    def note(self) -> str:
+        """The notes in English."""
+        return render(self.notes, "en", self.placement)
+
+    @property
+    def note_zh(self) -> str:
+        """The notes in Chinese (same templates, `geo.notes`)."""
+        return render(self.notes, "zh", self.placement)
+
+    @property
     def ok(self) -> bool:
         return self.precision != 9 and self.geometry is not None
 
 
-def not_geocoded(reason: str) -> GeocodeResult:
+def not_geocoded(*reason: Note | str) -> GeocodeResult:
     """The explicit 'no geometry' result."""
     return GeocodeResult(None, 9, "not_geocoded", (), reason)
 
@@ -231,11 +250,10 @@ def _offset(lon: float, lat: float, metres: float, bearing_deg: float) -> Point:
 def _place_result(place: Place, ctx: _Context) -> GeocodeResult:
     """Geocode a single gazetteer place (what it means when a text names it)."""
     if place.kind == "district":
-        return GeocodeResult(_pt(place), 4, "district", (place.name_zh,),
-                             "district level: drawn at the district reference point")
+        return GeocodeResult(_pt(place), 4, "district", (place.name_zh,), (note("district"),))
     if place.kind == "town":
         return GeocodeResult(_pt(place), 3, "town_seat", (place.name_zh,),
-                             f"town level: drawn at the seat of {place.name_zh}")
+                             (note("town_seat", town=place.name_zh),))
     if place.id == XI_RIVER_ID:
         if ctx.river_m is not None:
             line = _to_ll(ctx.river_m)
@@ -244,12 +262,11 @@ def _place_result(place: Place, ctx: _Context) -> GeocodeResult:
                 if frontage is not None:
                     line = frontage
             return GeocodeResult(line, 5, "river_line", (place.name_zh,),
-                                 "the district's Xi River frontage (river line inside the district "
-                                 "and the outline along the river); works along it not located")
+                                 (note("river_frontage"),))
         return GeocodeResult(_pt(place), 5, "river_line", (place.name_zh,),
-                             "river line not available: representative point of the river")
+                             (note("river_point"),))
     return GeocodeResult(_pt(place), place.precision, "gazetteer", (place.name_zh,),
-                         f"{place.name_zh}: {place.method}")
+                         (place_note(place.name_zh, place.method),))
 
 
 def _primary(matches: list[Place]) -> list[Place]:
@@ -262,31 +279,32 @@ def _primary(matches: list[Place]) -> list[Place]:
     return specific or non_d
 
 
-def _single(text: str, gaz: Gazetteer, ctx: _Context) -> tuple[list[GeocodeResult], str]:
-    """Geocode one phrase without separators; returns results (one per place) and a note."""
+def _single(text: str, gaz: Gazetteer, ctx: _Context) -> tuple[list[GeocodeResult], Notes]:
+    """Geocode one phrase without separators; returns results (one per place) and notes."""
     exact = gaz.lookup(text)
     if exact is not None:
-        return [_place_result(exact, ctx)], ""
+        return [_place_result(exact, ctx)], ()
     found = gaz.find_all(text)
     if not found:
-        return [], f"no gazetteer name in {text!r}"
+        return [], (note("no_name", text=text),)
     places = [f[0] for f in found]
     chosen = _primary(places)
     names = tuple(dict.fromkeys(p.name_zh for p in places))
-    notes = []
+    notes: list[Note | str] = []
     towns_named = {p.name_zh for p in places if p.kind == "town"}
     for p in chosen:
         if p.kind not in ("town", "district") and towns_named and p.towns and not (
             towns_named & set(p.towns)
         ):
-            notes.append(f"{p.name_zh} is listed in {p.town}, text names {'/'.join(towns_named)}")
+            notes.append(note("listed_elsewhere", place=p.name_zh, town=p.town,
+                              towns="/".join(sorted(towns_named))))
     out = []
     for p in chosen:
         r = _place_result(p, ctx)
         if len(chosen) == 1:
-            r = GeocodeResult(r.geometry, r.precision, r.method, names, r.note)
+            r = GeocodeResult(r.geometry, r.precision, r.method, names, r.notes)
         out.append(r)
-    return out, "; ".join(notes)
+    return out, tuple(notes)
 
 
 def _anchor_names(text: str, gaz: Gazetteer) -> tuple[Place | None, tuple[str, ...]]:
@@ -311,14 +329,16 @@ def _relative(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | Non
             return base
         prec = max(base.precision, 2)
         return GeocodeResult(base.geometry, prec, "near_place", base.matched,
-                             f"{phrase}: at {anchor.name_zh}")
+                             (note("near", phrase=phrase, place=anchor.name_zh),))
     if m.group("river"):
         return _river_step(anchor, m.group("river") == "上游", phrase, ctx)
     d = m.group("dir1") or m.group("dir2")
     bearing = _DIRS[d]
     dist = TOWN_OFFSET_M if anchor.kind in ("town", "district") else PLACE_OFFSET_M
     pt = _offset(anchor.lon, anchor.lat, dist, bearing)
-    note = f"{phrase}: {dist / 1000:g} km {_DIR_EN[d]} of {anchor.name_zh} (estimated)"
+    where = {"phrase": phrase, "place": anchor.name_zh, "dir_en": _DIR_EN[d],
+             "dir_zh": DIR_ZH[_DIR_EN[d]]}
+    notes: tuple[Note, ...] = (note("offset", km=f"{dist / 1000:g}", **where),)
     if anchor.kind == "town" and anchor.name_zh in ctx.town_geoms:
         poly = ctx.town_geoms[anchor.name_zh]
         tries = 0
@@ -328,23 +348,22 @@ def _relative(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | Non
             pt = _offset(anchor.lon, anchor.lat, dist, bearing)
         if not poly.covers(pt):
             pt = _pt(anchor)
-            note += "; offset point fell outside the town, drawn at the seat"
+            notes += (note("offset_outside"),)
         elif tries:
-            note = (f"{phrase}: {dist / 1000:g} km {_DIR_EN[d]} of {anchor.name_zh} "
-                    "(shortened to stay in the town)")
-    return GeocodeResult(pt, 5, "relative_offset", (anchor.name_zh,), note)
+            notes = (note("offset_shortened", km=f"{dist / 1000:g}", **where),)
+    return GeocodeResult(pt, 5, "relative_offset", (anchor.name_zh,), notes)
 
 
 def _river_step(anchor: Place, upstream: bool, phrase: str, ctx: _Context) -> GeocodeResult:
-    word = "upstream" if upstream else "downstream"
+    way = {"way_en": "upstream", "way_zh": "上溯"} if upstream else \
+        {"way_en": "downstream", "way_zh": "下行"}
     method = "river_upstream" if upstream else "river_downstream"
     if ctx.river_m is None:
         bearing = 270 if upstream else 90
         pt = _offset(anchor.lon, anchor.lat, RIVER_STEP_M, bearing)
-        return GeocodeResult(pt, 5, method, (anchor.name_zh,),
-                             f"{phrase}: river line not available; 2 km "
-                             f"{'west' if upstream else 'east'} of {anchor.name_zh} "
-                             "(the Xi flows west to east here)")
+        return GeocodeResult(pt, 5, method, (anchor.name_zh,), (note(
+            "river_step_noline", phrase=phrase, place=anchor.name_zh,
+            side_en="west" if upstream else "east", side_zh="西" if upstream else "东"),))
     p = Point(*_TO_M.transform(anchor.lon, anchor.lat))
     parts = list(getattr(ctx.river_m, "geoms", [ctx.river_m]))
     line = min(parts, key=lambda g: g.distance(p))
@@ -356,11 +375,9 @@ def _river_step(anchor: Place, upstream: bool, phrase: str, ctx: _Context) -> Ge
     q = line.interpolate(target)
     pt, snapped = ctx.snap_inside(Point(*_TO_LL.transform(q.x, q.y)))
     moved = abs(target - d)
-    note = (f"{phrase}: {moved / 1000:.1f} km {word} along the Xi River from the river point "
-            f"nearest {anchor.name_zh}")
-    if snapped:
-        note += " (moved from the centre line onto the district's bank)"
-    return GeocodeResult(pt, 5, method, (anchor.name_zh,), note)
+    n = note("river_step_bank" if snapped else "river_step", phrase=phrase,
+             place=anchor.name_zh, km=f"{moved / 1000:.1f}", **way)
+    return GeocodeResult(pt, 5, method, (anchor.name_zh,), (n,))
 
 
 def _range(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
@@ -380,39 +397,38 @@ def _range(m: re.Match, gaz: Gazetteer, ctx: _Context) -> GeocodeResult | None:
     if len(ends) == 1:
         r = _place_result(ends[0], ctx)
         return GeocodeResult(r.geometry, 5, "range_endpoint", matched or r.matched,
-                             f"range {m.group(0)!r}: only {ends[0].name_zh} located; "
-                             f"{'/'.join(missing)} not in the gazetteer (may lie outside the "
-                             "district)")
+                             (note("range_endpoint", text=m.group(0), place=ends[0].name_zh,
+                                   missing="/".join(missing)),))
     a, b = ends
     start, end = _lonlat(a), _lonlat(b)
     if a.id == b.id or start == end:  # same place or two names drawn at one point: no line
         return None
     line = LineString([start, end])
     return GeocodeResult(line, 5, "schematic_line", matched,
-                         f"schematic: straight line {a.name_zh} -> {b.name_zh}; alignment unknown")
+                         (note("schematic", a=a.name_zh, b=b.name_zh),))
 
 
 def _clean(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
-def _part(text: str, gaz: Gazetteer, ctx: _Context) -> tuple[list[GeocodeResult], str]:
+def _part(text: str, gaz: Gazetteer, ctx: _Context) -> tuple[list[GeocodeResult], Notes]:
     text = _clean(text)
     if not text:
-        return [], ""
+        return [], ()
     exact = gaz.lookup(text)
     if exact is not None:
-        return [_place_result(exact, ctx)], ""
+        return [_place_result(exact, ctx)], ()
     m = _REL_RE.match(text)
     if m:
         r = _relative(m, gaz, ctx)
         if r is not None:
-            return [r], ""
+            return [r], ()
     m = _RANGE_RE.match(text)
     if m:
         r = _range(m, gaz, ctx)
         if r is not None:
-            return [r], ""
+            return [r], ()
     return _single(text, gaz, ctx)
 
 
@@ -450,8 +466,8 @@ def _river_along_towns(results: list[GeocodeResult], ctx: _Context) -> list[Geoc
     matched = tuple(dict.fromkeys((*river[0].matched, *names)))
     merged = GeocodeResult(
         _to_ll(reach), 5, "river_in_town", matched,
-        f"the riverside edge of {', '.join(names)} ({reach.length / 1000:.1f} km of town outline "
-        f"within {RIVER_TOWN_REACH_M / 1000:g} km of the Xi River line); site along it not known")
+        (note("river_in_town", towns=tuple(names), km=f"{reach.length / 1000:.1f}",
+              reach=f"{RIVER_TOWN_REACH_M / 1000:g}"),))
     return [r for r in results if r is not river[0] and r not in seats] + [merged]
 
 
@@ -496,21 +512,20 @@ def geocode(
     returned as its outline. Returns geometry in EPSG:4326.
     """
     if text is None or not str(text).strip():
-        return not_geocoded("empty location text")
+        return not_geocoded(note("empty"))
     ctx = _context(towns, river)
     parts = [p for p in _SPLIT_RE.split(str(text)) if p.strip()]
     results: list[GeocodeResult] = []
-    notes: list[str] = []
+    notes: list[Note | str] = []
     failed: list[str] = []
     for part in parts:
-        rs, note = _part(part, gazetteer, ctx)
+        rs, part_notes = _part(part, gazetteer, ctx)
         if not rs:
             failed.append(part.strip())
         results.extend(rs)
-        if note:
-            notes.append(note)
+        notes.extend(part_notes)
     if not results:
-        return not_geocoded("; ".join(notes) or f"no place recognised in {text!r}")
+        return not_geocoded(*(notes or [note("nothing_recognised", text=str(text))]))
     # several parts: the district adds nothing once a town or place is known
     if len(results) > 1 and any(r.method != "district" for r in results):
         results = [r for r in results if r.method != "district"]
@@ -521,37 +536,43 @@ def geocode(
             if (u.method == r.method and u.geometry is not None and r.geometry is not None
                     and u.geometry.equals(r.geometry)):
                 merged = tuple(dict.fromkeys((*u.matched, *r.matched)))
-                note = u.note if r.note == u.note else f"{u.note} | {r.note}"
+                both = u.notes if r.notes == u.notes else (*u.notes, PART, *r.notes)
                 uniq[k] = GeocodeResult(u.geometry, max(u.precision, r.precision), u.method,
-                                        merged, note)
+                                        merged, both)
                 break
         else:
             uniq.append(r)
     results = _river_along_towns(uniq, ctx)
     matched = tuple(dict.fromkeys(n for r in results for n in r.matched))
+    head: list[Note | str]
     if len(results) == 1:
         r = results[0]
         geom, prec, method = r.geometry, r.precision, r.method
-        notes.insert(0, r.note)
+        head = list(r.notes)
     else:
         geom = _combine(results)
         prec = max(r.precision for r in results)
         methods = {r.method for r in results}
         method = methods.pop() if len(methods) == 1 else "multiple"
         if method == "town_seat":
-            notes.insert(0, "town level: drawn at the seats of " + ", ".join(matched))
+            head = [note("towns", towns=matched)]
         elif method == "district":
-            notes.insert(0, results[0].note)
+            head = list(results[0].notes)
         else:
-            notes.insert(0, " | ".join(r.note for r in results))
+            head = []
+            for r in results:
+                head += [PART, *r.notes] if head else list(r.notes)
+    notes = head + notes
+    if prec == 4:  # drawn nowhere (listed as district-wide): no note may say where it is drawn
+        notes = [note("district")]
     if failed:
-        notes.append("not located: " + ", ".join(failed))
+        notes.append(note("not_located", parts=tuple(failed)))
     if kind == "area" and method == "town_seat":
-        notes.append("area: drawn at the town seat, not the town outline")
+        notes.append(note("kind_area_town"))
     assert geom is not None  # every result left here was located
-    if kind == "line" and geom.geom_type in ("Point", "MultiPoint"):
-        notes.append("line: only point(s) known")
+    if kind == "line" and geom.geom_type in ("Point", "MultiPoint") and prec != 4:
+        notes.append(note("kind_line_points"))
     geom = snap_to_grid(geom)
     if not ctx.inside_district(geom):
-        notes.append("WARNING: geometry not inside the district outline")
-    return GeocodeResult(geom, int(prec), method, matched, "; ".join(n for n in notes if n))
+        notes.append(note("outside_warning"))
+    return GeocodeResult(geom, int(prec), method, matched, tuple(notes))

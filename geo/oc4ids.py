@@ -67,6 +67,7 @@ def _location(props: Mapping[str, Any], geometry: Mapping[str, Any] | None) -> d
             "method": props.get("geocode_method"),
             "matched": props.get("geocode_matched") or "",
             "note": props.get("geocode_note") or "",
+            "noteZh": props.get("geocode_note_zh") or "",
         },
     }
     if geometry is not None:

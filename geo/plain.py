@@ -193,7 +193,7 @@ def town_names_for(towns: object, lang: str) -> dict[str, str]:
 
 _METHODS = {
     "gazetteer": ("地名库匹配", "matched in the gazetteer"),
-    "town_seat": ("镇政府驻地", "the town seat"),
+    "town_seat": ("仅知所在镇街", "only the town is known"),
     "multiple": ("多个地点", "several places"),
     "district": ("仅知在高要区内", "only known to be in the district"),
     "schematic_line": ("经已知地点的示意线", "a schematic line through known places"),
@@ -201,6 +201,11 @@ _METHODS = {
     "river_in_town": ("镇内西江岸", "the Xi River bank in the town"),
     "relative_offset": ("相对已知地点偏移", "an offset from a known place"),
     "river_upstream": ("已知地点上游", "upstream of a known place"),
+    "river_downstream": ("已知地点下游", "downstream of a known place"),
+    "near_place": ("已知地点附近", "near a known place"),
+    "range_endpoint": ("范围中只知一端", "only one end of a range known"),
+    "record_coordinates": ("登记的坐标", "coordinates given in the registry"),
+    "official_placement": ("进展填报中标注的位置", "placed in a progress update"),
     "not_geocoded": ("未定位", "not located"),
 }
 

@@ -28,7 +28,8 @@ TEXT_TYPES = ("slug", "text", "code", "date", "list")
 #: properties the build adds to every feature, with their type (``bool``: true/false/null)
 COMPUTED: dict[str, str] = {
     "precision": "int", "precision_slug": "text", "geocode_method": "text",
-    "geocode_matched": "list", "geocode_note": "text", "towns_text": "list",
+    "geocode_matched": "list", "geocode_note": "text", "geocode_note_zh": "text",
+    "towns_text": "list",
     "towns_spatial": "list", "towns_all": "list", "towns_inferred": "list", "town_codes": "list",
     "length_km": "float",
     "area_km2": "float", "inside_district": "bool",

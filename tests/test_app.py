@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import re
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.fixtures.app_support import ROOT
@@ -94,6 +96,25 @@ def test_project_link_opens_the_card(monkeypatch):
     at.button(key="w_card_close").click().run()
     assert "project" not in at.query_params
     assert not any(s.value.startswith("金利港5000") for s in at.subheader)
+
+
+@pytest.mark.parametrize("lang, shown, hidden", [
+    ("zh", "金利港：取西江距金利镇驻地最近的岸边点（估计）", "nearest point of the Xi River"),
+    ("en", "nearest point of the Xi River to 金利镇 seat", "取西江距金利镇驻地"),
+])
+def test_card_shows_the_geocoding_note_in_its_language(monkeypatch, lang, shown, hidden):
+    """Issue 10: the card's 依据 line gives the note in the page's language."""
+    monkeypatch.delenv("GAOYAO_DATA_DIR", raising=False)
+    monkeypatch.delenv("GAOYAO_OFFICIAL_TOWNS", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["project"] = "port-jinli-container-berths"
+    if lang == "en":
+        at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    md = html.unescape("\n".join(m.value for m in at.markdown)).replace("\u2060", "")
+    assert shown in md
+    assert hidden not in md
 
 
 def test_unknown_project_is_ignored_with_notice(app):

@@ -90,6 +90,6 @@ def test_every_built_record_has_a_phrase():
 
 def test_method_phrase():
     from geo.plain import method_phrase
-    assert method_phrase("town_seat", "zh") == "镇政府驻地"
+    assert method_phrase("town_seat", "zh") == "仅知所在镇街"  # not "the town seat"
     assert method_phrase("gazetteer", "en") == "matched in the gazetteer"
     assert method_phrase(None, "en") == DASH

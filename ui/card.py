@@ -51,6 +51,20 @@ def quantities(row: Props, tr: I18n) -> list[tuple[str, str]]:
     return out
 
 
+def geocode_note(row: Props, lang: str) -> str:
+    """The geocoding note in the card's language (``geocode_note_zh`` / ``geocode_note``),
+    the other language only when that one is missing; none once a progress update placed the
+    project (``official_placement``: the build's note no longer describes its position)."""
+    if str(row.get("geocode_method")) == "official_placement":
+        return ""
+    own, other = ("geocode_note_zh", "geocode_note") if lang == "zh" else \
+        ("geocode_note", "geocode_note_zh")
+    for col in (own, other):
+        if not is_missing(row.get(col)) and str(row.get(col)).strip():
+            return str(row.get(col))
+    return ""
+
+
 def _line(label: str, value: object) -> None:
     st.markdown(f"**{md_text(label)}**: {md_text(value)}")
 
@@ -100,8 +114,11 @@ def project_card(row: pd.Series, codelists: gc.Codelists, tr: I18n,
             str(row.get("geocode_matched"))] * (not is_missing(row.get("geocode_matched")))
         if how:
             _line(tr("card.method"), " · ".join(how))
-        source = [str(row.get(c)) for c in ("location_text", "geocode_note", "coord_source")
+        source = [str(row.get(c)) for c in ("location_text", "coord_source")
                   if not is_missing(row.get(c))]
+        note = geocode_note(row, lang)
+        if note:
+            source.insert(1 if not is_missing(row.get("location_text")) else 0, note)
         if source:
             _line(tr("card.source"), " · ".join(source))
         st.markdown(f"**{md_text(tr('card.history'))}**")
