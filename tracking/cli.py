@@ -9,6 +9,7 @@ line; never from the command line (it would show in ``ps`` and the shell history
   db init | db upgrade [--revision R] | db current
   db backup PATH | db restore PATH [--force]
   db export-events PATH|- [--format csv|json] [--since YYYY-MM-DD]
+  db rebuild-cache [--check]   recompute project_heads + project_head_history from the events
 """
 
 from __future__ import annotations
@@ -127,6 +128,20 @@ def cmd_db(args: argparse.Namespace) -> int:
                 with open(args.path, "w", encoding="utf-8", newline="") as fh:
                     fh.write(out)
                 print(f"events written: {args.path}", file=sys.stderr)
+        elif args.db_command == "rebuild-cache":
+            from tracking.db import write_tx
+            from tracking.state import clear_cache, rebuild_cache, verify_cache
+
+            migrate.ensure_schema(engine)
+            if args.check:
+                diff = verify_cache(engine)
+                print(", ".join(f"{t}: {n} rows differ from a rebuild" for t, n in diff.items()))
+                return 0 if not any(diff.values()) else 1
+            with write_tx(engine) as conn:
+                counts = rebuild_cache(conn)
+            clear_cache()
+            print("rebuilt from the events: "
+                  + ", ".join(f"{t} {n} rows" for t, n in counts.items()))
     except backup.BackupError as exc:
         _err(str(exc))
         return 1
@@ -175,4 +190,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path", help="output file, or - for stdout")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--since", help="only events recorded after this date/time")
+    p.set_defaults(func=cmd_db)
+    p = ds.add_parser("rebuild-cache", help="recompute the derived state tables from the "
+                      "events (they are kept by every write; this is for repair and checks)")
+    p.add_argument("--check", action="store_true",
+                   help="only compare with a rebuild (nothing written); exit 1 if they differ")
     p.set_defaults(func=cmd_db)

@@ -1,7 +1,8 @@
 """Alembic migrations, configured in code (no alembic.ini): ``upgrade(engine)`` etc.
 
 The scripts live in ``tracking/migrations/versions``: ``0001`` the initial schema, ``0002``
-indexes (+ a PostGIS geometry column when the extension is installed).
+indexes and ``project_heads`` (+ a PostGIS geometry column when the extension is installed),
+``0003`` ``project_head_history`` (fast "as of").
 """
 
 from __future__ import annotations

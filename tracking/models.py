@@ -6,6 +6,9 @@
   same version cannot both be kept). A correction is a new row whose ``corrects_id`` names the
   row it replaces; ``order_seq`` is the position it takes (the corrected row's). UPDATE and
   DELETE on this table are refused by triggers on SQLite and PostgreSQL.
+* ``project_heads`` and ``project_head_history``: derived caches of the events (each
+  project's current state; its state after each of its events), kept by every write in the
+  write's transaction and rebuildable from the events (``python -m geo db rebuild-cache``).
 * ``sessions``: login sessions (only a SHA-256 of the token is stored), ``login_attempts``:
   every login attempt (for throttling and audit).
 
@@ -138,6 +141,23 @@ project_heads = Table(
                     "planned_completion", "actual_completion", "investment_amount",
                     "investment_currency", "investment_source", "location_wkt",
                     "location_precision", "location_method")],
+)
+
+project_head_history = Table(
+    # a derived cache (revision 0003): the project's state right after its event number
+    # ``seq`` (= its version), i.e. the fold of its events 1..seq. ``valid_from`` = the
+    # newest recording time among those events, ``valid_to`` = the next row's valid_from
+    # (NULL: still current), both UTC. "As of t": the one row per project with
+    # valid_from <= t < valid_to. record_update appends a row and closes the previous one
+    # in the event's transaction; never a source of truth
+    "project_head_history", metadata,
+    Column("project_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("valid_from", DateTime, nullable=False),
+    Column("valid_to", DateTime),
+    *[Column(c.name, c.type) for c in project_heads.columns
+      if c.name not in ("project_id", "version", "n_events", "updated_at")],
+    Index(None, "project_id", "valid_from", "seq"),
 )
 
 #: the columns an event may change, by group; a group is set as a whole by one event

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, DateTime, Engine, bindparam, text
 
@@ -94,8 +95,9 @@ FROM k
 
 
 def _frame(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
-    """Run `sql`; rows straight from the DBAPI cursor (no per-row processing), then columns
-    normalised vectorised: dates -> ISO text, times -> datetime64, numbers -> float."""
+    """Run `sql`; rows straight from the DBAPI cursor (no per-row processing by SQLAlchemy),
+    then built column by column: dates -> 'YYYY-MM-DD' text (object), times -> datetime64,
+    amounts and percentages -> float, text as pandas text. Index ``project_id``."""
     # typed binds: SQLite stores DateTime as text in SQLAlchemy's own format
     stmt = text(sql).bindparams(*[bindparam(k, type_=DateTime()) for k in params
                                   if k in ("t", "s", "u")])
@@ -103,44 +105,57 @@ def _frame(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
         result = conn.execute(stmt, params)
         keys = list(result.keys())
         rows = result.cursor.fetchall()
-    df = pd.DataFrame.from_records(rows, columns=keys)
-    for c in df.columns:
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
+    index = pd.Index(columns[0], name="project_id", dtype=object if not rows else None)
+    data: dict[str, pd.Series] = {}
+    for c, col in zip(keys[1:], columns[1:], strict=True):
         if c in ("status_date", *DATE_COLUMNS):
-            df[c] = _iso(df[c])
+            data[c] = pd.Series(_iso(col), index=index, dtype=object)
         elif c in ("updated_at", "first_at", "last_at"):
-            df[c] = pd.to_datetime(df[c])
-        elif c in ("investment_amount", "progress_pct"):
-            df[c] = pd.to_numeric(df[c].astype(object).where(df[c].notna(), None)
-                                  .astype(float), errors="coerce")
-    return df.set_index("project_id")
+            data[c] = pd.Series(pd.to_datetime(_objects(col), format="ISO8601"), index=index)
+        elif c in ("investment_amount", "progress_pct", "location_precision"):
+            # None -> NaN, Decimal -> float
+            data[c] = pd.Series(np.array(col, dtype=float), index=index)
+        else:
+            data[c] = pd.Series(list(col), index=index, dtype=None if rows else object)
+    return pd.DataFrame(data, index=index, columns=keys[1:])
 
 
-def _iso(col: pd.Series) -> pd.Series:
-    """date objects (PostgreSQL) or ISO text (SQLite) -> 'YYYY-MM-DD' text or None."""
-    raw = col.to_numpy(dtype=object)
-    first = next((d for d in raw if d is not None and d == d), None)
+def _objects(values: list | tuple) -> np.ndarray:
+    """A 1-d object array of `values` (never a 2-d one, whatever the values are)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _iso(col: tuple) -> np.ndarray:
+    """date objects (PostgreSQL) or ISO text (SQLite) -> 'YYYY-MM-DD' text or None (object
+    array)."""
+    first = next((d for d in col if d is not None), None)
     if isinstance(first, date):
-        vals = [d.isoformat() if isinstance(d, date) else None for d in raw]
-    else:  # SQLite: already 'YYYY-MM-DD' text
-        vals = [d if isinstance(d, str) else None for d in raw]
-    return pd.Series(vals, index=col.index, dtype=object)
+        return _objects([d.isoformat() if isinstance(d, date) else None for d in col])
+    return _objects(col)  # SQLite: already 'YYYY-MM-DD' text (or None)
 
 
 def _combine(baseline: Baseline, tracked: pd.DataFrame) -> pd.DataFrame:
+    """The baseline's projects (index ``id``, its order) with `tracked` (from :func:`_frame`)
+    laid over them: columns ``STATE_COLUMNS``; version 0 where nothing was tracked."""
     base = baseline.frame
-    out = pd.DataFrame(index=base.index.copy())
     t = tracked.reindex(base.index)
     changed = t["status"].notna()
-    out["status"] = t["status"].where(changed, base["status"])
-    out["status_as_of"] = t["status_date"].where(changed, base["status_as_of"])
-    out["status_changed"] = changed.to_numpy()
+    data: dict[str, pd.Series] = {
+        "status": t["status"].where(changed, base["status"]),
+        "status_as_of": t["status_date"].where(changed, base["status_as_of"]),
+        "status_changed": changed,
+    }
     for c in STATE_COLUMNS[3:-4]:
-        out[c] = t[c]
-    out["location_precision"] = out["location_precision"].astype("Int64")
-    out["version"] = t["version"].fillna(0).astype("int64")
-    out["n_events"] = t["n_events"].fillna(0).astype("int64")
-    out["updated_at"] = pd.to_datetime(t["updated_at"])
-    out["towns"] = base["towns"]
+        data[c] = t[c]
+    data["location_precision"] = t["location_precision"].astype("Int64")
+    data["version"] = t["version"].fillna(0).astype("int64")
+    data["n_events"] = t["n_events"].fillna(0).astype("int64")
+    data["updated_at"] = pd.to_datetime(t["updated_at"])
+    data["towns"] = base["towns"]
+    out = pd.DataFrame(data, columns=list(STATE_COLUMNS))  # Series keep their dtypes
     out.index.name = "id"
     return out
 
@@ -189,21 +204,135 @@ def clear_cache() -> None:
 
 
 HEAD_COLUMNS = ("project_id", "version", "n_events", "updated_at", *CHANGE_COLUMNS)
+HISTORY_COLUMNS = ("project_id", "seq", "valid_from", "valid_to", *CHANGE_COLUMNS)
+
+
+def _history_sql() -> str:
+    """SELECT project_id, seq, valid_from, valid_to, <CHANGE_COLUMNS>: every project's state
+    right after each of its events, i.e. the fold of its events with seq <= that event's seq
+    (the same rules as :func:`_state_sql`: a correction counts from its own seq on);
+    ``valid_from`` the newest recording time among those events, ``valid_to`` the next row's
+    ``valid_from`` (NULL for the last). For rebuilding ``project_head_history``: one grouped
+    pass over the pairs (event, earlier-or-same event of its project), so the work grows with
+    the sum over projects of (events per project)**2."""
+    keys = ",\n".join(
+        f"MAX(CASE WHEN c.id IS NULL AND ({_group_set(g, 'e.')}) "
+        f"THEN CAST(e.order_seq AS BIGINT) * {_SHIFT} + e.id END) AS k_{g}" for g in GROUPS)
+    joins = "\n".join(
+        f"LEFT JOIN events g_{g} ON g_{g}.id = k.k_{g} % {_SHIFT}" for g in GROUPS)
+    cols = ",\n".join(f"g_{g}.{c} AS {c}" for g, cs in GROUPS.items() for c in cs)
+    return f"""
+WITH k AS (
+  SELECT x.project_id AS project_id, x.seq AS seq, MAX(e.recorded_at) AS valid_from,
+{keys}
+  FROM events x
+  JOIN events e ON e.project_id = x.project_id AND e.seq <= x.seq
+  LEFT JOIN events c ON c.corrects_id = e.id AND c.seq <= x.seq
+  GROUP BY x.project_id, x.seq
+)
+SELECT k.project_id, k.seq, k.valid_from,
+LEAD(k.valid_from) OVER (PARTITION BY k.project_id ORDER BY k.seq) AS valid_to,
+{cols}
+FROM k
+{joins}
+"""
+
+
+def _as_of_sql(dialect: str) -> str:
+    """SELECT project_id, version, n_events, updated_at, <CHANGE_COLUMNS> as of ``:t``, read
+    from ``project_head_history``: the one row per project with valid_from <= t < valid_to.
+    SQLite: per project with events (``project_heads``) one seek on the index (project_id,
+    valid_from, seq), then the row by primary key: work grows with the number of projects.
+    PostgreSQL: one sequential pass with that filter (an index probe per project costs more
+    there): work grows with the number of events, at C speed. Projects with no event by
+    ``:t`` have no row."""
+    cols = ", ".join(f"h.{c} AS {c}" for c in CHANGE_COLUMNS)
+    head = (f"SELECT h.project_id AS project_id, h.seq AS version, h.seq AS n_events, "
+            f"h.valid_from AS updated_at, {cols}")
+    if dialect == "postgresql":
+        return (f"{head} FROM project_head_history h WHERE h.valid_from <= :t "
+                "AND (h.valid_to IS NULL OR h.valid_to > :t)")
+    last = ("SELECT x.seq FROM project_head_history x WHERE x.project_id = p.project_id "
+            "AND x.valid_from <= :t ORDER BY x.valid_from DESC, x.seq DESC LIMIT 1")
+    return (f"{head} FROM project_heads p JOIN project_head_history h "
+            f"ON h.project_id = p.project_id AND h.seq = ({last})")
 
 
 def refresh_head(conn: Connection, project_id: str) -> None:
-    """Recompute one project's row of ``project_heads`` from its events (called by
-    ``record_update`` in the write's transaction)."""
-    conn.execute(text("DELETE FROM project_heads WHERE project_id = :p"), {"p": project_id})
+    """Recompute one project's row of ``project_heads`` from its events, close its current
+    row of ``project_head_history`` and append the new version (called by ``record_update``
+    in the write's transaction, right after the event is inserted)."""
+    p = {"p": project_id}
+    conn.execute(text("DELETE FROM project_heads WHERE project_id = :p"), p)
     conn.execute(text(f"INSERT INTO project_heads ({', '.join(HEAD_COLUMNS)}) "
-                      + _state_sql(False, True, conn.dialect.name)), {"p": project_id})
+                      + _state_sql(False, True, conn.dialect.name)), p)
+    conn.execute(text("UPDATE project_head_history SET valid_to = (SELECT updated_at FROM "
+                      "project_heads WHERE project_id = :p) "
+                      "WHERE project_id = :p AND valid_to IS NULL"), p)
+    conn.execute(text(
+        f"INSERT INTO project_head_history ({', '.join(HISTORY_COLUMNS)}) "
+        f"SELECT project_id, version, updated_at, NULL, {', '.join(CHANGE_COLUMNS)} "
+        "FROM project_heads WHERE project_id = :p"), p)
 
 
 def rebuild_heads(conn: Connection) -> None:
-    """Recompute all of ``project_heads`` from the events (migration, bulk loads)."""
+    """Recompute all of ``project_heads`` from the events (migration 0002; see
+    :func:`rebuild_cache` for both caches)."""
     conn.execute(text("DELETE FROM project_heads"))
     conn.execute(text(f"INSERT INTO project_heads ({', '.join(HEAD_COLUMNS)}) "
                       + _state_sql(False, False, conn.dialect.name)))
+
+
+def rebuild_history(conn: Connection) -> None:
+    """Recompute all of ``project_head_history`` from the events (migration 0003)."""
+    conn.execute(text("DELETE FROM project_head_history"))
+    conn.execute(text(f"INSERT INTO project_head_history ({', '.join(HISTORY_COLUMNS)}) "
+                      + _history_sql()))
+
+
+def rebuild_cache(conn: Connection) -> dict[str, int]:
+    """Recompute both derived tables from the events (bulk loads, ``python -m geo db
+    rebuild-cache``); returns their row counts. The events are only read."""
+    rebuild_heads(conn)
+    rebuild_history(conn)
+    return {t: int(conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one())
+            for t in ("project_heads", "project_head_history")}
+
+
+def cache_rows(conn: Connection) -> dict[str, list[tuple]]:
+    """The derived tables' rows, sorted, as plain tuples (to compare a rebuild with what the
+    writes kept)."""
+    out = {}
+    for table, cols, order in (("project_heads", HEAD_COLUMNS, "project_id"),
+                               ("project_head_history", HISTORY_COLUMNS, "project_id, seq")):
+        out[table] = [tuple(r) for r in conn.execute(text(
+            f"SELECT {', '.join(cols)} FROM {table} ORDER BY {order}"))]
+    return out
+
+
+def verify_cache(engine: Engine) -> dict[str, int]:
+    """Rebuild both derived tables from the events inside a transaction that is then rolled
+    back, and count the rows that differ from what the writes kept, per table (all 0 = the
+    caches are exactly the fold of the events). SQLite: holds the write lock meanwhile."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin() as tx:
+            kept = cache_rows(conn)
+            rebuild_cache(conn)
+            fresh = cache_rows(conn)
+            tx.rollback()
+    return {t: len(set(kept[t]) ^ set(fresh[t])) for t in kept}
+
+
+def fast_query(engine: Engine, when: datetime | None = None) -> tuple[str, dict]:
+    """The SQL (and its parameters) that :func:`current_state` (`when` None) or
+    :func:`state_as_of` (`when`: naive UTC) run on the derived tables, e.g. to time the
+    database's part alone (bench/tracking.py)."""
+    if when is None:
+        return (f"SELECT {', '.join(f'{c} AS {c}' for c in HEAD_COLUMNS)} "
+                "FROM project_heads", {})
+    return _as_of_sql(engine.dialect.name), {"t": when}
 
 
 def current_state(engine: Engine, baseline: Baseline, *, from_events: bool = False,
@@ -217,23 +346,28 @@ def current_state(engine: Engine, baseline: Baseline, *, from_events: bool = Fal
     if from_events:
         return _combine(baseline, _frame(engine, _state_sql(False, False, engine.dialect.name),
                                          {}))
-    sql = f"SELECT {', '.join(f'{c} AS {c}' for c in HEAD_COLUMNS)} FROM project_heads"
+    sql, params = fast_query(engine)
 
     def compute() -> pd.DataFrame:
-        return _combine(baseline, _frame(engine, sql, {}))
+        return _combine(baseline, _frame(engine, sql, params))
 
     return _cached(engine, baseline, ("current",), compute) if cache else compute()
 
 
 def state_as_of(engine: Engine, baseline: Baseline, when: date | datetime | str, *,
-                cache: bool = True) -> pd.DataFrame:
-    """Every project's state as the register showed it at `when` (see :func:`to_utc`);
-    cached like :func:`current_state`."""
+                from_events: bool = False, cache: bool = True) -> pd.DataFrame:
+    """Every project's state as the register showed it at `when` (see :func:`to_utc`),
+    read from ``project_head_history``; ``from_events=True`` folds the events recorded by then
+    instead (slower; the two must agree, tests check it on random histories). Cached like
+    :func:`current_state`."""
     t = to_utc(when)
-
-    def compute() -> pd.DataFrame:
+    if from_events:
         return _combine(baseline, _frame(engine, _state_sql(True, False, engine.dialect.name),
                                          {"t": t}))
+    sql, params = fast_query(engine, t)
+
+    def compute() -> pd.DataFrame:
+        return _combine(baseline, _frame(engine, sql, params))
 
     return _cached(engine, baseline, ("as_of", t), compute) if cache else compute()
 

@@ -13,7 +13,15 @@ DRAW_DIR = STATIC_DIR / "vendor" / "leaflet-draw"
 URL = "/app/static/vendor/leaflet-draw"
 
 
+#: shown under the progress map when the files are missing, so an official (and whoever set
+#: the app up) sees why there is no line/polygon tool instead of a map silently without it
+MISSING_NOTE = ("画线/画面工具（Leaflet.draw）未安装，目前只能点击地图放置点位；管理员请运行 "
+                "`make assets`（从 npm 获取 leaflet-draw 到 static/vendor/leaflet-draw/）。"
+                " · Line/polygon drawing is not installed (run `make assets`): points only.")
+
+
 def draw_available() -> bool:
+    """Whether ``static/vendor/leaflet-draw/`` holds leaflet.draw.js and leaflet.draw.css."""
     return (DRAW_DIR / "leaflet.draw.js").is_file() and (DRAW_DIR / "leaflet.draw.css").is_file()
 
 

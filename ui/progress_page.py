@@ -26,7 +26,7 @@ from tracking.baseline import Baseline
 from ui import data
 from ui.account import current_account
 from ui.auth_page import sign_out_button, translator, who
-from ui.draw import draw_available, line_and_polygon_tool
+from ui.draw import MISSING_NOTE, draw_available, line_and_polygon_tool
 from ui.history import event_row, history_rows
 from ui.text import md_text
 
@@ -200,6 +200,8 @@ def location_picker(loaded: data.MapData, row: pd.Series, pid: str, tr: I18n) ->
                        tooltip=tr("progress.point")).add_to(fg)
     if draw_available():
         line_and_polygon_tool().add_to(fmap)
+    else:
+        st.caption(MISSING_NOTE)
     center = None
     if geom is not None and not geom.is_empty:
         c = geom.centroid

@@ -176,10 +176,20 @@ def test_official_records_completion_then_kiosk_shows_it(browser, progress_serve
 
 
 def test_official_draws_a_polygon_with_local_leaflet_draw(browser, progress_server, db_url):
-    """Leaflet.draw (served from static/vendor, no CDN): draw a polygon, save it as the
-    project's location (precision 2), read it back from the database."""
+    """Leaflet.draw (served from static/vendor, no CDN): draw a polygon, see its preview,
+    save it as the project's location (precision 2), see it in the history and on the map,
+    read it back from the database.
+
+    Needs ``make assets`` (it fetches the npm package leaflet-draw into
+    static/vendor/leaflet-draw/, git-ignored); without it the app shows a note and places
+    points only, so this test fails at once saying so (it used to wait 30 s for a toolbar
+    that could not appear)."""
     from tracking import events
     from tracking.db import make_engine
+    from ui.draw import DRAW_DIR, draw_available
+
+    assert draw_available(), (f"{DRAW_DIR.relative_to(ROOT)}/leaflet.draw.js and .css are "
+                              "missing: run `make assets` (npm pack leaflet-draw@1.0.4)")
 
     pid, title = "commercial-jinli-urban-complex", "现代城市综合体(金利)"
     s = Session(browser, progress_server)
@@ -210,6 +220,20 @@ def test_official_draws_a_polygon_with_local_leaflet_draw(browser, progress_serv
         page.get_by_label("查阅位置（网址、档案号，必填）").fill("区自然资源局 许可 2025-001")
         page.get_by_role("button", name="保存").click()
         page.get_by_text("已保存（第 1 版）").wait_for(timeout=30_000)
+        history = page.locator('[data-testid="stTable"]').last
+        assert "POLYGON ((" in history.inner_text() and "location" in history.inner_text()
+        # the saved polygon is the project's geometry on the map now (dark blue outline;
+        # a ring path "M x y L x y L ... z", unlike the circle of a point)
+        frame = map_ready(page)
+        rings = frame.locator('path[stroke="#1f4e79"]')
+        for _ in range(40):
+            if rings.evaluate_all(
+                    "els => els.some(e => (e.getAttribute('d') || '').split('L').length >= 4"
+                    " && !/a/.test(e.getAttribute('d')))"):
+                break
+            page.wait_for_timeout(500)
+        else:
+            raise AssertionError("the saved polygon is not drawn on the progress map")
         shot(page, "7-polygon-saved")
         assert s.external == []
     except Exception:

@@ -45,7 +45,7 @@ def test_default_database_is_a_sqlite_file_created_on_first_start(tmp_path,
 def test_migration_from_empty(db_url) -> None:
     engine = db.make_engine(db_url)
     assert migrate.current(engine) is None
-    assert migrate.upgrade(engine) == migrate.head() == "0002"
+    assert migrate.upgrade(engine) == migrate.head() == "0003"
     names = set(inspect(engine).get_table_names())
     assert {"accounts", "account_towns", "events", "sessions", "login_attempts",
             "alembic_version"} <= names
@@ -69,7 +69,7 @@ def test_migration_from_the_previous_revision(db_url, base) -> None:
             role="planner", account_towns=""))
     idx = {i["name"] for i in inspect(engine).get_indexes("events")}
     assert "ix_events_recorded_at" not in idx
-    assert migrate.upgrade(engine) == "0002"
+    assert migrate.upgrade(engine) == "0003"
     idx = {i["name"] for i in inspect(engine).get_indexes("events")}
     assert {"ix_events_recorded_at", "ix_events_corrects_id"} <= idx
     (ev,) = events.history(engine, "p-jinli")
@@ -173,7 +173,7 @@ def test_export_events(engine, base, accounts) -> None:
 def test_cli_users_and_db(db_url, monkeypatch, capsys, tmp_path) -> None:
     monkeypatch.setenv(db.ENV_VAR, db_url)
     assert geo_main(["db", "init"]) == 0
-    assert "revision 0002" in capsys.readouterr().out
+    assert "revision 0003" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert geo_main(["users", "add", "li.ming", "--role", "town_official", "--town", "金利镇",
                      "--name", "李明"]) == 0

@@ -327,3 +327,23 @@ def test_changed_since_filter_on_the_map(db):
     shown = {i for d in at.dataframe if "编号" in d.value.columns for i in d.value["编号"]}
     assert shown == {JINLI}
     assert next(m.value for m in at.metric if m.label == "显示项目") == "1"
+
+
+def test_without_leaflet_draw_the_map_says_points_only(db, monkeypatch, tmp_path):
+    """Leaflet.draw is fetched by `make assets` (git-ignored): when its files are missing the
+    official is told why there is no line/polygon tool; when present, no such note."""
+    from ui import draw
+
+    monkeypatch.setattr(draw, "DRAW_DIR", tmp_path / "missing")
+    at = go(signed_in(db), "progress")
+    at.selectbox(key="w_pr_pid").set_value(JINLI).run()
+    assert not at.exception
+    assert any("make assets" in c.value for c in at.caption)
+    present = tmp_path / "leaflet-draw"
+    present.mkdir()
+    for name in ("leaflet.draw.js", "leaflet.draw.css"):
+        (present / name).write_text("/* stand-in */", encoding="utf-8")
+    monkeypatch.setattr(draw, "DRAW_DIR", present)
+    at.run()
+    assert not at.exception
+    assert not any("make assets" in c.value for c in at.caption)
