@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, DateTime, Engine, bindparam, text
 
+from geo.notes import note, render
 from tracking.baseline import Baseline
 from tracking.models import CHANGE_COLUMNS, GROUP_KEY, GROUPS
 
@@ -424,4 +425,7 @@ def apply_state(projects: gpd.GeoDataFrame, state: pd.DataFrame) -> gpd.GeoDataF
         out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=projects.crs))
         out.loc[has, "precision"] = s["location_precision"].to_numpy()[has].astype(int)
         out.loc[has, "geocode_method"] = "official_placement"
+        for column, lang in (("geocode_note", "en"), ("geocode_note_zh", "zh")):
+            if column in out.columns:  # the build's note no longer says where it is
+                out.loc[has, column] = render([note("official_placement")], lang)
     return out

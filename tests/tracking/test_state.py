@@ -136,15 +136,20 @@ def test_apply_state_for_the_map(engine, base, accounts) -> None:
            status_date="2025-02-01", location="POINT (112.6 23.05)", location_precision=1)
     gdf = gpd.GeoDataFrame({"id": list(base.ids), "status": base.frame["status"].to_list(),
                             "status_as_of": "2021-12", "precision": [3, 3, 5, 4],
-                            "geocode_method": "town"},
+                            "geocode_method": "town", "geocode_note": "town level",
+                            "geocode_note_zh": "镇街级"},
                            geometry=[Point(112.5, 23.0)] * 4, crs="EPSG:4326")
     out = apply_state(gdf, current_state(engine, base))
     j = out.set_index("id").loc["p-jinli"]
     assert j["status"] == "completion" and j["status_as_of"] == "2025-02-01"
     assert j.geometry.equals(Point(112.6, 23.05))
     assert j["precision"] == 1 and j["geocode_method"] == "official_placement"
+    # the build's note no longer says where it is: the placement's note replaces it
+    assert j["geocode_note_zh"].startswith("由负责人在地图上标定")
+    assert j["geocode_note"].startswith("placed on the map by an accountable official")
     x = out.set_index("id").loc["p-xiaoxiang"]
     assert x["status"] == "preparation" and x["precision"] == 3
+    assert (x["geocode_note"], x["geocode_note_zh"]) == ("town level", "镇街级")
     assert out.crs == gdf.crs and gdf.loc[0, "status"] == "identification"
 
 
