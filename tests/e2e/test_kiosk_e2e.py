@@ -64,9 +64,21 @@ class Touch:
         return out
 
     def tap(self, selector: str) -> None:
-        loc = self.page.locator(selector).first
-        loc.scroll_into_view_if_needed()
-        loc.tap()
+        """Tap the first element of `selector`. A rerun may replace it between finding and
+        tapping (Playwright: "not attached to the DOM"); a person's tap would then land on the
+        new element, so the tap is tried again on it (3 times at most)."""
+        from playwright.sync_api import Error
+
+        for attempt in range(3):
+            loc = self.page.locator(selector).first
+            try:
+                loc.scroll_into_view_if_needed()
+                loc.tap()
+                return
+            except Error as exc:
+                if "not attached" not in str(exc) or attempt == 2:
+                    raise
+                self.page.wait_for_timeout(300)
 
     def close(self) -> None:
         self.context.close()
