@@ -30,8 +30,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "failed under load, passed alone",
     "tests/e2e/test_progress_e2e.py::test_official_draws_a_polygon_with_local_leaflet_draw":
         "the Leaflet.draw toolbar was not found on the progress map within 30 s",
-    "tests/test_bench_e2e_smoke.py::test_both_variants_drew_features_and_bytes_were_counted":
-        "the harness run (python -m bench.e2e --sizes real) exited 1 on the merged app",
 }
 
 

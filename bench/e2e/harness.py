@@ -392,9 +392,9 @@ def option_label(variant: str, category: str, n: int) -> str:
     the baselines the code."""
     if variant != "app":
         return category
-    from geo import filters as gf
+    from geo.codelists import load_codelists
 
-    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    codelists = load_codelists(ROOT / "data" / "codelists")
     return f"{codelists.categories['label_zh'].get(category, category)} ("
 
 
