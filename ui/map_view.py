@@ -20,12 +20,12 @@ from layers.display import for_display
 from layers.focus import focus_frame, project_highlight
 from layers.legend import side_legend_html, side_legend_rows
 from layers.map import build_map
-from layers.projects import project_layers
 from layers.tables import projects_table
 from layers.town_map import label_key, shade_legend, summary_table, town_layer
 from layers.viewport import bounds_of, center_of, zoom_for_bounds
 from ui.config import api_keys
-from ui.data import MapData, features_for, label_plan_cached
+from ui.data import MapData, label_plan_cached
+from ui.inview_hook import project_groups  # issue 13 (perf)
 from ui.state import MAP_KEY, on_map_click
 
 GROUPS_KEY = "w_groups"
@@ -126,8 +126,9 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
         groups.append(town_layer(filtered, data.towns, codelists, names, tr.lang,
                                  tr("map.town_tip"), tr("map.layer_towns"), basemap,
                                  zoom0, highlight=town or None, plan=plan))
-    groups += project_layers(filtered, codelists, tr, basemap,
-                             features=features_for(tr.lang, basemap.key))
+    # issue 13 (perf): above a size, only the parts in the map's view (ui/inview_hook.py)
+    shown = project_groups(filtered, codelists, tr, basemap)
+    groups += shown.groups
     if town and data.towns is not None:
         groups.append(town_highlight(data.towns, town, basemap))
         frame = data.towns[data.towns["code"] == town]
@@ -145,7 +146,8 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
         key=MAP_KEY,
         height=720 if kiosk else 600,
         use_container_width=True,
-        returned_objects=["last_active_drawing", "last_object_clicked", "center", "zoom"],
+        returned_objects=["last_active_drawing", "last_object_clicked", "center", "zoom",
+                          *shown.returned],  # issue 13 (perf): + bounds in large mode
         feature_group_to_add=groups,
         center=center,
         zoom=zoom,
