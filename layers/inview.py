@@ -15,7 +15,7 @@ current zoom:
   dropped: drawn parts + cluster counts == parts in view, `InView.in_view`).
 
 Pure: no Streamlit, no cache (the app caches `build_index` per payload, `ui/inview_hook.py`).
-Simplification keeps a subset of each part's vertices (Douglas-Peucker, topology kept), so a
+Simplification keeps a subset of each part's vertices (Douglas-Peucker), so a
 drawn vertex is always one of the input's, except where clipping cuts a shape at the widened
 view's edge (outside what is seen). Properties (style, approximate flag, tooltip with the
 schematic note, popup rows) are the payload's, unchanged: precision and provenance stay
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import Transformer
 
@@ -226,20 +227,25 @@ def _geometry_ints(geom: Any, origin: tuple[int, int]) -> dict[str, Any]:
     return {"type": mapped["type"], "coordinates": conv(mapped["coordinates"])}
 
 
+def _member(pids: np.ndarray, wanted: set[str]) -> np.ndarray:
+    """Boolean mask of `pids` in `wanted` (hashed: np.isin sorts object arrays)."""
+    return pd.Series(pids, dtype=object).isin(wanted).to_numpy(dtype=bool, copy=True)
+
+
 def select(index: FeatureIndex, ids: Iterable[str], view: View,
            max_shapes: int = MAX_SHAPES, max_vertices: int = MAX_VERTICES) -> InView:
     """What to send of the projects `ids` (the drawn ones of the filtered set) for `view`."""
-    wanted = np.array(sorted(set(map(str, ids))), dtype=object)
+    wanted = set(map(str, ids))
     w, s, e, n = view.widened()
     out = InView()
     # points in the widened view
-    pin = np.isin(index.pt_pid, wanted) if len(index.pt_pid) else np.zeros(0, bool)
+    pin = _member(index.pt_pid, wanted)
     if len(pin):
         x, y = index.pt_xy[:, 0], index.pt_xy[:, 1]
         pin &= (x >= w) & (x <= e) & (y >= s) & (y <= n)
     pts = np.flatnonzero(pin)
     # lines and areas touching it
-    sin = np.isin(index.sh_pid, wanted) if len(index.sh_pid) else np.zeros(0, bool)
+    sin = _member(index.sh_pid, wanted)
     if len(sin):
         b = index.sh_bounds
         sin &= (b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s)
@@ -248,38 +254,41 @@ def select(index: FeatureIndex, ids: Iterable[str], view: View,
     lat0 = (view.south + view.north) / 2.0
     tol = out.tolerance_m = pixel_metres(view.zoom, lat0)
     # the largest on screen first; within the caps they are drawn, the rest clustered
-    folded: list[int] = []
+    folded = np.zeros(0, dtype=np.int64)
     if len(shp):
         b = index.sh_bounds[shp]
-        extent = np.maximum(b[:, 2] - b[:, 0], (b[:, 3] - b[:, 1]) / math.cos(math.radians(lat0)))
+        extent = np.maximum(b[:, 2] - b[:, 0],
+                            (b[:, 3] - b[:, 1]) / math.cos(math.radians(lat0)))
         order = shp[np.argsort(-extent, kind="stable")]
-        inside = ((index.sh_bounds[order, 0] >= w) & (index.sh_bounds[order, 2] <= e)
-                  & (index.sh_bounds[order, 1] >= s) & (index.sh_bounds[order, 3] <= n))
+        ob = index.sh_bounds[order]
+        inside = (ob[:, 0] >= w) & (ob[:, 2] <= e) & (ob[:, 1] >= s) & (ob[:, 3] <= n)
         metric = index.sh_metric[order].copy()
         cut = np.flatnonzero(~inside)
         if len(cut):
             clipped = shapely.clip_by_rect(index.sh_geom[order[cut]], w, s, e, n)
-            metric[cut] = shapely.transform(clipped, _to_metric)
-        simple = shapely.simplify(metric, tol, preserve_topology=True)
+            gone = shapely.is_empty(clipped) | (shapely.get_type_id(clipped) == 7)
+            metric[cut[~gone]] = shapely.transform(clipped[~gone], _to_metric)
+            keep = np.ones(len(order), dtype=bool)
+            keep[cut[gone]] = False  # touches the widened view's edge only: nothing is seen
+            out.in_view -= int(gone.sum())
+            order, metric = order[keep], metric[keep]
+        # Douglas-Peucker (no topology to keep for drawing: fast); a shape that collapses
+        # below a pixel, or beyond the vertex budget, is counted in a cluster instead
+        simple = shapely.simplify(metric[:max_shapes], tol, preserve_topology=False)
         counts = shapely.get_num_coordinates(simple)
-        drawn_shapes = 0
-        for k, j in enumerate(order):
-            geom = simple[k]
-            if geom is None or geom.is_empty:
-                out.in_view -= 1  # touches the widened view's edge only: nothing is seen
-                continue
-            if drawn_shapes < max_shapes and out.vertices + counts[k] <= max_vertices:
-                degrees = shapely.transform(geom, _to_degrees)
-                feat = {**index.sh_feat[j], "geometry": _geometry_ints(degrees, index.origin)}
-                out.features.setdefault(str(index.sh_pid[j]), []).append(feat)
-                out.vertices += int(counts[k])
-                drawn_shapes += 1
-            else:
-                folded.append(int(j))
+        ok = ~shapely.is_empty(simple) & (shapely.get_type_id(simple) != 7)
+        ok &= np.cumsum(np.where(ok, counts, 0)) <= max_vertices
+        folded = np.concatenate([order[:max_shapes][~ok], order[max_shapes:]])
+        kept = order[:max_shapes][ok]
+        degrees = shapely.transform(simple[ok], _to_degrees)
+        for j, geom in zip(kept, degrees, strict=True):
+            feat = {**index.sh_feat[j], "geometry": _geometry_ints(geom, index.origin)}
+            out.features.setdefault(str(index.sh_pid[j]), []).append(feat)
+        out.vertices = int(counts[ok].sum())
     # points (and the folded shapes, at a point on them) in grid cells
     xy = index.pt_xy[pts]
     ext = np.concatenate([xy, xy], axis=1)  # members' extents (w, s, e, n)
-    if folded:
+    if len(folded):
         reps = shapely.point_on_surface(index.sh_geom[folded])
         xy = np.concatenate([xy, shapely.get_coordinates(reps)])
         ext = np.concatenate([ext, index.sh_bounds[folded]])
