@@ -312,3 +312,20 @@ def select(index: FeatureIndex, ids: Iterable[str], view: View,
                                      float(box[:, 2].max()), float(box[:, 3].max()))))
     return out
 
+
+
+def thin_markers(projects: pd.DataFrame, is_marker: np.ndarray, zoom: float) -> pd.DataFrame:
+    """`projects` (a GeoDataFrame, EPSG:4326) with its marker rows (`is_marker`) thinned to
+    the first of each `CELL_PX` grid cell at `zoom`: where large mode draws a marker or a
+    cluster. The other rows are kept as they are (for what is placed around the markers,
+    e.g. the town labels, without one obstacle per project)."""
+    markers = projects[is_marker]
+    if not len(markers):
+        return projects
+    first = shapely.get_coordinates(
+        shapely.get_geometry(np.asarray(markers.geometry.values), 0))
+    cells = _cells(first, zoom)
+    _u, keep = np.unique(cells, axis=0, return_index=True)
+    mask = ~is_marker.copy()
+    mask[np.flatnonzero(is_marker)[np.sort(keep)]] = True
+    return projects[mask]

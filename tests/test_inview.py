@@ -228,3 +228,14 @@ def test_small_mode_unchanged(app):
     (comp,) = at.get("component_instance")
     args = json.loads(comp.proto.json_args)
     assert "bounds" not in args["returned_objects"]
+
+
+def test_thin_markers_keeps_one_marker_per_cell_and_every_other_row():
+    pts = grid_points(10)
+    frame = gpd.GeoDataFrame({"kind": ["m"] * len(pts) + ["t"]},
+                             geometry=[*pts, Point(112.4, 23.0)], crs="EPSG:4326")
+    is_marker = (frame["kind"] == "m").to_numpy()
+    thin = iv.thin_markers(frame, is_marker, 11.0)
+    assert (thin["kind"] == "t").sum() == 1
+    assert 1 <= (thin["kind"] == "m").sum() < 10
+    assert len(iv.thin_markers(frame, is_marker, iv.NO_CLUSTER_ZOOM + 3)) == len(frame)

@@ -6,7 +6,7 @@ once (`layers.projects.project_layers`) and the map does not rerun on pan/zoom."
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import folium
 import geopandas as gpd
@@ -17,7 +17,7 @@ from geo.codelists import Codelists
 from geo.i18n import I18n
 from layers.basemaps import Basemap
 from layers.display import for_display
-from layers.inview import LARGE_MIN, View, select, view_from_bounds
+from layers.inview import LARGE_MIN, View, select, thin_markers, view_from_bounds
 from layers.inview_map import inview_layers
 from layers.projects import DRAWN, project_layers
 from layers.viewport import bounds_of, zoom_for_bounds
@@ -71,3 +71,16 @@ def project_groups(filtered: gpd.GeoDataFrame, codelists: Codelists, tr: I18n,
                                   "in_view": inview.in_view, "vertices": inview.vertices}
     return ProjectGroups(inview_layers(filtered, codelists, tr, basemap, features, inview),
                          VIEW_OBJECTS)
+
+
+def label_frame(filtered: gpd.GeoDataFrame, zoom: float) -> gpd.GeoDataFrame:
+    """What the town labels are placed around: `filtered`; in large mode with its markers
+    thinned to one per cluster cell at `zoom` (`layers.inview.thin_markers`: one label
+    obstacle per drawn marker or cluster, not one per project)."""
+    if not len(filtered):
+        return filtered
+    where = placements(filtered)
+    if not is_large(int(where.isin(DRAWN).sum())):
+        return filtered
+    return cast(gpd.GeoDataFrame,
+                thin_markers(filtered, (where == "marker").to_numpy(), zoom))

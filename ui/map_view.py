@@ -25,7 +25,7 @@ from layers.town_map import label_key, shade_legend, summary_table, town_layer
 from layers.viewport import bounds_of, center_of, zoom_for_bounds
 from ui.config import api_keys
 from ui.data import MapData, label_plan_cached
-from ui.inview_hook import project_groups  # issue 13 (perf)
+from ui.inview_hook import label_frame, project_groups  # issue 13 (perf)
 from ui.state import MAP_KEY, on_map_click
 
 GROUPS_KEY = "w_groups"
@@ -120,8 +120,9 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
     groups = []
     if data.towns is not None and len(data.towns):
         zoom0 = district_zoom or 10.0
-        key = label_key(filtered, data.towns, codelists, tr.lang, basemap, zoom0)
-        plan = label_plan_cached(key, filtered, data.towns, dict(names), tr.lang,
+        marks = label_frame(filtered, zoom0)  # issue 13 (perf): thinned in large mode
+        key = label_key(marks, data.towns, codelists, tr.lang, basemap, zoom0)
+        plan = label_plan_cached(key, marks, data.towns, dict(names), tr.lang,
                                  basemap.key, zoom0)
         groups.append(town_layer(filtered, data.towns, codelists, names, tr.lang,
                                  tr("map.town_tip"), tr("map.layer_towns"), basemap,

@@ -153,6 +153,16 @@ class Server:
                 raise RuntimeError(f"{self.variant} server did not start; see {self.log_path}")
             time.sleep(0.3)
 
+    def rss_mb(self) -> float | None:
+        """Resident memory of the server process (MB, /proc), or None when unknown."""
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024.0, 1)
+        except OSError:
+            return None
+        return None
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -361,7 +371,9 @@ class Visit:
                        timeout=self.timeout_s * 1000)
         st = self._settle(lambda s: s["map"]["first"] > 0
                           and s["map"]["created"] >= s["nav"], 0.0)
-        return self._result(st, st.get("nav") or 0.0, phase, "first_s")
+        out = self._result(st, st.get("nav") or 0.0, phase, "first_s")
+        out["server_rss_mb"] = self.server.rss_mb()  # with this session open
+        return out
 
     def pick_category(self, option: str, before: dict[str, Any]) -> dict[str, Any]:
         """Pick `option` in the sidebar's first multiselect; time until the map redrew."""
@@ -563,6 +575,18 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
                 notes.append(f"{v}: the server's first (untimed-round) visit drew after "
                              f"{fv.get('first_s', '—')} s (cold server caches)"
                              + (f"; error: {fv['error']}" if fv.get("error") else ""))
+            if res.get("server_rss"):
+                m = res["server_rss"]
+                during = [x["cold"].get("server_rss_mb") for x in res["samples"]
+                          if x.get("cold", {}).get("server_rss_mb")]
+                per = (f"; with one visiting session open {statistics.median(during):.0f} MB"
+                       f" (median), i.e. {statistics.median(during) - m['after_warmup_mb']:+.0f}"
+                       " MB over the idle server" if during and m.get("after_warmup_mb")
+                       else "")
+                notes.append(f"{v} server: health check answered {m.get('started_s')} s after "
+                             f"launch ({m.get('started_mb')} MB); resident after the first "
+                             f"visit {m.get('after_warmup_mb')} MB{per}; at the end "
+                             f"{m.get('end_mb')} MB")
             for phase in ("cold", "change", "warm"):
                 for e in dict.fromkeys(res["summary"][phase]["errors"]):
                     notes.append(f"{v} {phase} FAILED: {e}")
@@ -605,8 +629,12 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
     try:
         for v in ns.variants:
             servers[v] = Server(v, data, work)
+        rss: dict[str, dict[str, Any]] = {v: {} for v in ns.variants}
         for v in ns.variants:
+            t0 = time.perf_counter()
             servers[v].wait()
+            rss[v]["started_s"] = round(time.perf_counter() - t0, 2)
+            rss[v]["started_mb"] = servers[v].rss_mb()
         options = {v: option_label(v, facts["category"], facts["category_n"])
                    for v in ns.variants}
         samples: dict[str, list[dict[str, Any]]] = {v: [] for v in ns.variants}
@@ -617,7 +645,10 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
                 first[v] = w.open("first")
             finally:
                 w.close()
+            time.sleep(QUIET_S * 4)  # the warm-up session closed: its memory freed or not
+            rss[v]["after_warmup_mb"] = servers[v].rss_mb()
             print(f"[e2e] {spec} {v} server warm-up: {first[v].get('first_s')} s "
+                  f"rss {rss[v]} "
                   f"{first[v].get('error', '')}", file=sys.stderr, flush=True)
         for i in range(ns.pairs):
             for v in ns.variants:
@@ -632,7 +663,9 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
                                  if "error" in res.get(p, {})),
                       file=sys.stderr, flush=True)
             for v in ns.variants:
-                out["variants"][v] = {"server_first_visit": first[v], "samples": samples[v],
+                rss[v]["end_mb"] = servers[v].rss_mb()
+                out["variants"][v] = {"server_first_visit": first[v], "server_rss": rss[v],
+                                      "samples": samples[v],
                                       "summary": summarize(samples[v])}
             if checkpoint is not None:  # a run cut short still leaves its finished rounds
                 out["rounds_done"] = i + 1
