@@ -26,6 +26,8 @@ from ui.state import MAP_KEY
 
 #: the st_folium returned objects large mode needs (a pan/zoom reruns with the new view)
 VIEW_OBJECTS = ["bounds", "zoom"]
+#: above this many markers the town labels are placed around one obstacle per cluster cell
+LABEL_THIN_MIN = 200
 #: session-state key: what the last large-mode render sent (for tests and the benchmark)
 SENT_KEY = "gy_inview_sent"
 
@@ -74,13 +76,13 @@ def project_groups(filtered: gpd.GeoDataFrame, codelists: Codelists, tr: I18n,
 
 
 def label_frame(filtered: gpd.GeoDataFrame, zoom: float) -> gpd.GeoDataFrame:
-    """What the town labels are placed around: `filtered`; in large mode with its markers
-    thinned to one per cluster cell at `zoom` (`layers.inview.thin_markers`: one label
-    obstacle per drawn marker or cluster, not one per project)."""
+    """What the town labels are placed around: `filtered`; with more than `LABEL_THIN_MIN`
+    markers, its markers thinned to one per cluster cell at `zoom`
+    (`layers.inview.thin_markers`: one label obstacle per drawn marker or cluster, not one per
+    project; with 1 838 obstacles the label placement took 45 s, with 162 of them 0.25 s)."""
     if not len(filtered):
         return filtered
-    where = placements(filtered)
-    if not is_large(int(where.isin(DRAWN).sum())):
+    is_marker = (placements(filtered) == "marker").to_numpy()
+    if int(is_marker.sum()) <= LABEL_THIN_MIN:
         return filtered
-    return cast(gpd.GeoDataFrame,
-                thin_markers(filtered, (where == "marker").to_numpy(), zoom))
+    return cast(gpd.GeoDataFrame, thin_markers(filtered, is_marker, zoom))

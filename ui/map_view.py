@@ -120,7 +120,7 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
     groups = []
     if data.towns is not None and len(data.towns):
         zoom0 = district_zoom or 10.0
-        marks = label_frame(filtered, zoom0)  # issue 13 (perf): thinned in large mode
+        marks = label_frame(filtered, zoom0)  # issue 13 (perf): markers thinned when many
         key = label_key(marks, data.towns, codelists, tr.lang, basemap, zoom0)
         plan = label_plan_cached(key, marks, data.towns, dict(names), tr.lang,
                                  basemap.key, zoom0)
