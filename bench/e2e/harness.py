@@ -488,14 +488,16 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
         "",
         "> **Taken on a shared, loaded machine** (2 cores shared by several engineers' jobs "
         "while this ran): absolute times are inflated and noisy; compare the app with the "
-        "baselines of the same round (ratios), not with other runs. These numbers will be "
-        "re-measured after the readable-map redesign.",
+        "baselines of the same round (ratios), not with other runs.",
         "",
         f"* date: {meta['date']}; machine: {meta['cores']} cores, {meta['memory']} RAM, "
         f"Python {meta['python']}, {meta['platform']}; Chromium: {meta.get('chromium', '?')}",
         f"* command: `{meta['command']}` (wall time {meta['wall_s']:.0f} s); load average "
         f"(1/5/15 min) at the start {meta.get('loadavg_start', '?')}, at the end "
-        f"{meta.get('loadavg_end', '?')}",
+        f"{meta.get('loadavg_end', '?')}"
+        + ("".join(f"; run {i + 1}: {a} → {b}" for i, (a, b) in
+                   enumerate(meta.get("loadavg_runs", []))) if meta.get("loadavg_runs")
+           else ""),
         "* variants: **app** = `streamlit_app.py` (map + table + statistics + exports page); "
         "**explore** = `st_folium(gdf.explore(popup=<the app's popup fields>))`; "
         "**geojson** = `st_folium` of one `folium.GeoJson` with a `GeoJsonPopup` of the same "
@@ -698,6 +700,9 @@ def merge(paths: list[Path], out: Path | None) -> int:
     meta["command"] = "` + `".join(r["meta"]["command"] for r in runs)
     meta["wall_s"] = sum(r["meta"]["wall_s"] for r in runs)
     meta["date"] = " / ".join(dict.fromkeys(r["meta"]["date"] for r in runs))
+    meta["loadavg_runs"] = [(r["meta"].get("loadavg_start", "?"), r["meta"].get("loadavg_end", "?"))
+                            for r in runs]
+    meta["loadavg_end"] = runs[-1]["meta"].get("loadavg_end", "?")
     results = [res for r in runs for res in r["results"]]
     write(out, meta, results)
     return 0
