@@ -9,6 +9,7 @@ import geopandas as gpd
 
 from geo.codelists import Codelists
 from geo.i18n import I18n
+from layers.assets import LocalMarkerCluster
 from layers.base import collection
 from layers.basemaps import Basemap
 from layers.elements import CompactJSON, TextGeoJson
@@ -37,6 +38,10 @@ def inview_layers(projects: gpd.GeoDataFrame, codelists: Codelists, tr: I18n,
     payload = view_payload(features, inview)
     shown = projects[projects["id"].astype(str).isin(payload.keys())]
     groups = project_layers(shown, codelists, tr, basemap, cluster=False, features=payload)
+    # an empty marker cluster, so that the page header loads Leaflet.markercluster in large
+    # mode too: st_folium loads the header's scripts only when the map is first mounted, and
+    # a later small-mode render (a filter change) clusters its points in the browser
+    LocalMarkerCluster(control=False).add_to(groups[-1])
     if inview.clusters:
         TextGeoJson(CompactJSON(collection(inview.cluster_features(features.origin))),
                     name="clusters", control=False, point_to_layer=js("server_cluster"),
