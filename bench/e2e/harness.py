@@ -560,8 +560,9 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
             b = res["summary"]
 
             def tot(r: dict[str, Any]) -> float | None:
+                # no ratio against a phase that failed in every round (its bytes are partial)
                 h, w = _val(r, "http_b"), _val(r, "ws_b")
-                return None if h is None or w is None else h + w
+                return None if h is None or w is None or not r.get("ok") else h + w
 
             lines.append(
                 f"| app / {v} | {_ratio(tot(app['cold']), tot(b['cold']))} | "
@@ -601,7 +602,7 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
             ext = sum(x.get("external_requests", 0) for x in res["samples"])
             if ext:
                 notes.append(f"{v}: {ext} requests to other hosts than 127.0.0.1 attempted")
-        lines += [""] + [f"* {n}" for n in notes] + [""]
+        lines += [""] + [f"* {' '.join(n.split())}" for n in notes] + [""]
     return "\n".join(lines) + "\n"
 
 
