@@ -19,6 +19,7 @@ from geo.paths import SYNONYMS_CSV
 from geo.search import load_synonyms
 from layers.assets import copy_assets, missing_assets
 from layers.basemaps import get_basemap
+from layers.inview import FeatureIndex, build_index
 from layers.payload import ProjectFeatures, project_features
 from layers.town_map import DESKTOP_LABELS, LabelMetrics, LabelPlan, label_plan
 from layers.towns import towns_stamp, towns_with_fallback
@@ -83,6 +84,21 @@ def features_for(lang: str, basemap_key: str) -> ProjectFeatures:
     path = projects_path()
     return features_cached(str(path), mtime(path), lang, basemap_key,
                            st.session_state.get(STAMP_KEY))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def inview_index_cached(path: str, mtime: float, lang: str, basemap_key: str,
+                        stamp: tuple | None = None) -> FeatureIndex:
+    """`layers.inview.build_index` of `features_cached` with the same arguments (large
+    mode: the parts as arrays, once per process and payload)."""
+    return build_index(features_cached(path, mtime, lang, basemap_key, stamp))
+
+
+def inview_index_for(lang: str, basemap_key: str) -> FeatureIndex:
+    """The index of `features_for(lang, basemap_key)`."""
+    path = projects_path()
+    return inview_index_cached(str(path), mtime(path), lang, basemap_key,
+                               st.session_state.get(STAMP_KEY))
 
 
 # ---------------------------------------------------------------- progress tracking

@@ -20,12 +20,12 @@ from layers.display import for_display
 from layers.focus import focus_frame, project_highlight
 from layers.legend import legend_facts, side_legend_html, side_legend_rows
 from layers.map import build_map, map_overlays
-from layers.projects import project_layers
 from layers.tables import projects_table
 from layers.town_map import label_key, town_layer
 from layers.viewport import bounds_of, center_of, zoom_for_bounds
 from ui.config import api_keys
-from ui.data import MapData, features_for, label_plan_cached
+from ui.data import MapData, label_plan_cached
+from ui.inview_hook import label_frame, project_groups  # issue 13 (perf)
 from ui.state import GROUPS as GROUPS_KEY
 from ui.state import MAP_KEY, on_map_click
 
@@ -115,14 +115,16 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
     groups = [map_overlays(data.river, data.towns, tr, basemap)]
     if data.towns is not None and len(data.towns):
         zoom0 = district_zoom or 10.0
-        key = label_key(filtered, data.towns, codelists, tr.lang, basemap, zoom0)
-        plan = label_plan_cached(key, filtered, data.towns, dict(names), tr.lang,
+        marks = label_frame(filtered, zoom0)  # issue 13 (perf): markers thinned when many
+        key = label_key(marks, data.towns, codelists, tr.lang, basemap, zoom0)
+        plan = label_plan_cached(key, marks, data.towns, dict(names), tr.lang,
                                  basemap.key, zoom0)
         groups.append(town_layer(filtered, data.towns, codelists, names, tr.lang,
                                  tr("map.town_tip"), tr("map.layer_towns"), basemap,
                                  zoom0, highlight=town or None, plan=plan))
-    groups += project_layers(filtered, codelists, tr, basemap,
-                             features=features_for(tr.lang, basemap.key))
+    # issue 13 (perf): above a size, only the parts in the map's view (ui/inview_hook.py)
+    shown = project_groups(filtered, codelists, tr, basemap)
+    groups += shown.groups
     if town and data.towns is not None:
         groups.append(town_highlight(data.towns, town, basemap))
         frame = data.towns[data.towns["code"] == town]
@@ -140,7 +142,8 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
         key=MAP_KEY,
         height=720 if kiosk else 600,
         use_container_width=True,
-        returned_objects=["last_active_drawing", "last_object_clicked", "center", "zoom"],
+        returned_objects=["last_active_drawing", "last_object_clicked", "center", "zoom",
+                          *shown.returned],  # issue 13 (perf): + bounds in large mode
         feature_group_to_add=groups,
         center=center,
         zoom=zoom,

@@ -21,6 +21,7 @@ from geo.stats import (
     counts_by,
     route_length,
 )
+from layers.table_page import PAGE_SIZE, SORT_KEYS, clamp_page, n_pages, page_rows, sort_rows
 from layers.tables import count_frame, projects_table
 from ui.state import select_project
 from ui.text import Labels, md_text
@@ -52,11 +53,33 @@ def on_table_select() -> None:
         select_project(ids[rows[0]])
 
 
+TABLE_KEYS = {"sort": "w_table_sort", "desc": "w_table_desc", "page": "w_table_page"}
+
+
+def table_page(filtered: pd.DataFrame, tr: I18n) -> pd.DataFrame:
+    """The page of `filtered` the reader asked for: sort, order and page controls above the
+    table (sorted and paged on the server, `layers.table_page`; only this page is sent)."""
+    ss = st.session_state
+    pages = n_pages(len(filtered))
+    ss[TABLE_KEYS["page"]] = clamp_page(ss.get(TABLE_KEYS["page"], 1), len(filtered))
+    left, mid, right = st.columns([3, 2, 2], vertical_alignment="bottom")
+    key = left.selectbox(tr("table.sort"), list(SORT_KEYS), format_func=tr,
+                         key=TABLE_KEYS["sort"])
+    desc = mid.toggle(tr("table.desc"), key=TABLE_KEYS["desc"])
+    page = right.number_input(tr("table.page"), min_value=1, max_value=pages, step=1,
+                              key=TABLE_KEYS["page"])
+    rows = page_rows(sort_rows(filtered, key, tr.lang, desc), int(page))
+    first = (int(page) - 1) * PAGE_SIZE
+    st.caption(tr("table.rows", a=min(first + 1, len(filtered)), b=first + len(rows),
+                  n=len(filtered), pages=pages) + " · " + tr("table.select_hint"))
+    return rows
+
+
 def table_tab(filtered: pd.DataFrame, codelists: gc.Codelists, tr: I18n,
               town_names: Mapping[str, str] | None = None) -> None:
-    st.caption(tr("table.select_hint"))
-    st.session_state["gy_table_ids"] = list(filtered["id"].astype(str))
-    st.dataframe(projects_table(filtered, codelists, tr, town_names), hide_index=True,
+    rows = table_page(filtered, tr)
+    st.session_state["gy_table_ids"] = list(rows["id"].astype(str))
+    st.dataframe(projects_table(rows, codelists, tr, town_names), hide_index=True,
                  width="stretch", key="w_table", on_select=on_table_select,
                  selection_mode="single-row")
 

@@ -7,8 +7,11 @@ filtered rows on a folium map through ``st_folium``. To be fair to it:
 * it keeps only the columns the app's popup shows (`POPUP_FIELDS`; the app's popup also shows
   quantities when a project has them, which the baselines leave out) -- not the ~40 columns of
   the file, so nothing is sent that no one sees;
-* it draws the same projects as the app: not the district-level ones (precision 4, placed at
-  the district's centre), which the app counts beside the map instead of drawing;
+* it draws the same projects as the app, one by one: only the placements the app draws
+  (`geo.aggregate.placements` ``marker`` and ``shape``); not the district-level ones (precision
+  4, placed at the district's centre), which the app counts beside the map, nor the ones known
+  only to their town (precision 3), which the app counts in its town summaries (the baseline
+  has no such summaries: it receives less than the app for them, which favours the baseline);
 * multi-part geometries (MultiPoint, GeometryCollection, ...) are split into their parts, which
   is what one does after folium fails on them (GeometryCollections cannot be bounded, and a
   tooltip on a MultiPoint throws ``t.getElement is not a function`` in Leaflet);
@@ -27,7 +30,7 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.stats import DISTRICT_LEVEL
+from geo.aggregate import placements
 from layers.assets import LocalMap
 
 #: the fields of the app's popup (layers.style.popup_html): titles, category, status and its
@@ -46,7 +49,7 @@ def data_path() -> Path:
 def load(path: str) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(path)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-    gdf = gdf[gdf["precision"].astype(int) != DISTRICT_LEVEL]  # as the app: not drawn
+    gdf = gdf[placements(gdf).isin(["marker", "shape"])]  # as the app draws one by one
     gdf = gdf[[*POPUP_FIELDS, gdf.geometry.name]].explode(index_parts=False)
     return gdf.reset_index(drop=True)
 

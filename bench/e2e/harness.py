@@ -153,6 +153,16 @@ class Server:
                 raise RuntimeError(f"{self.variant} server did not start; see {self.log_path}")
             time.sleep(0.3)
 
+    def rss_mb(self) -> float | None:
+        """Resident memory of the server process (MB, /proc), or None when unknown."""
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024.0, 1)
+        except OSError:
+            return None
+        return None
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -361,7 +371,9 @@ class Visit:
                        timeout=self.timeout_s * 1000)
         st = self._settle(lambda s: s["map"]["first"] > 0
                           and s["map"]["created"] >= s["nav"], 0.0)
-        return self._result(st, st.get("nav") or 0.0, phase, "first_s")
+        out = self._result(st, st.get("nav") or 0.0, phase, "first_s")
+        out["server_rss_mb"] = self.server.rss_mb()  # with this session open
+        return out
 
     def pick_category(self, option: str, before: dict[str, Any]) -> dict[str, Any]:
         """Pick `option` in the sidebar's first multiselect; time until the map redrew."""
@@ -392,9 +404,9 @@ def option_label(variant: str, category: str, n: int) -> str:
     the baselines the code."""
     if variant != "app":
         return category
-    from geo import filters as gf
+    from geo.codelists import load_codelists
 
-    codelists = gf.load_codelists(ROOT / "data" / "codelists")
+    codelists = load_codelists(ROOT / "data" / "codelists")
     return f"{codelists.categories['label_zh'].get(category, category)} ("
 
 
@@ -476,14 +488,16 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
         "",
         "> **Taken on a shared, loaded machine** (2 cores shared by several engineers' jobs "
         "while this ran): absolute times are inflated and noisy; compare the app with the "
-        "baselines of the same round (ratios), not with other runs. These numbers will be "
-        "re-measured after the readable-map redesign.",
+        "baselines of the same round (ratios), not with other runs.",
         "",
         f"* date: {meta['date']}; machine: {meta['cores']} cores, {meta['memory']} RAM, "
         f"Python {meta['python']}, {meta['platform']}; Chromium: {meta.get('chromium', '?')}",
         f"* command: `{meta['command']}` (wall time {meta['wall_s']:.0f} s); load average "
         f"(1/5/15 min) at the start {meta.get('loadavg_start', '?')}, at the end "
-        f"{meta.get('loadavg_end', '?')}",
+        f"{meta.get('loadavg_end', '?')}"
+        + ("".join(f"; run {i + 1}: {a} → {b}" for i, (a, b) in
+                   enumerate(meta.get("loadavg_runs", []))) if meta.get("loadavg_runs")
+           else ""),
         "* variants: **app** = `streamlit_app.py` (map + table + statistics + exports page); "
         "**explore** = `st_folium(gdf.explore(popup=<the app's popup fields>))`; "
         "**geojson** = `st_folium` of one `folium.GeoJson` with a `GeoJsonPopup` of the same "
@@ -546,8 +560,9 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
             b = res["summary"]
 
             def tot(r: dict[str, Any]) -> float | None:
+                # no ratio against a phase that failed in every round (its bytes are partial)
                 h, w = _val(r, "http_b"), _val(r, "ws_b")
-                return None if h is None or w is None else h + w
+                return None if h is None or w is None or not r.get("ok") else h + w
 
             lines.append(
                 f"| app / {v} | {_ratio(tot(app['cold']), tot(b['cold']))} | "
@@ -563,6 +578,18 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
                 notes.append(f"{v}: the server's first (untimed-round) visit drew after "
                              f"{fv.get('first_s', '—')} s (cold server caches)"
                              + (f"; error: {fv['error']}" if fv.get("error") else ""))
+            if res.get("server_rss"):
+                m = res["server_rss"]
+                during = [x["cold"].get("server_rss_mb") for x in res["samples"]
+                          if x.get("cold", {}).get("server_rss_mb")]
+                per = (f"; with one visiting session open {statistics.median(during):.0f} MB"
+                       f" (median), i.e. {statistics.median(during) - m['after_warmup_mb']:+.0f}"
+                       " MB over the idle server" if during and m.get("after_warmup_mb")
+                       else "")
+                notes.append(f"{v} server: health check answered {m.get('started_s')} s after "
+                             f"launch ({m.get('started_mb')} MB); resident after the first "
+                             f"visit {m.get('after_warmup_mb')} MB{per}; at the end "
+                             f"{m.get('end_mb')} MB")
             for phase in ("cold", "change", "warm"):
                 for e in dict.fromkeys(res["summary"][phase]["errors"]):
                     notes.append(f"{v} {phase} FAILED: {e}")
@@ -575,7 +602,7 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
             ext = sum(x.get("external_requests", 0) for x in res["samples"])
             if ext:
                 notes.append(f"{v}: {ext} requests to other hosts than 127.0.0.1 attempted")
-        lines += [""] + [f"* {n}" for n in notes] + [""]
+        lines += [""] + [f"* {' '.join(n.split())}" for n in notes] + [""]
     return "\n".join(lines) + "\n"
 
 
@@ -605,8 +632,12 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
     try:
         for v in ns.variants:
             servers[v] = Server(v, data, work)
+        rss: dict[str, dict[str, Any]] = {v: {} for v in ns.variants}
         for v in ns.variants:
+            t0 = time.perf_counter()
             servers[v].wait()
+            rss[v]["started_s"] = round(time.perf_counter() - t0, 2)
+            rss[v]["started_mb"] = servers[v].rss_mb()
         options = {v: option_label(v, facts["category"], facts["category_n"])
                    for v in ns.variants}
         samples: dict[str, list[dict[str, Any]]] = {v: [] for v in ns.variants}
@@ -617,7 +648,10 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
                 first[v] = w.open("first")
             finally:
                 w.close()
+            time.sleep(QUIET_S * 4)  # the warm-up session closed: its memory freed or not
+            rss[v]["after_warmup_mb"] = servers[v].rss_mb()
             print(f"[e2e] {spec} {v} server warm-up: {first[v].get('first_s')} s "
+                  f"rss {rss[v]} "
                   f"{first[v].get('error', '')}", file=sys.stderr, flush=True)
         for i in range(ns.pairs):
             for v in ns.variants:
@@ -632,7 +666,9 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
                                  if "error" in res.get(p, {})),
                       file=sys.stderr, flush=True)
             for v in ns.variants:
-                out["variants"][v] = {"server_first_visit": first[v], "samples": samples[v],
+                rss[v]["end_mb"] = servers[v].rss_mb()
+                out["variants"][v] = {"server_first_visit": first[v], "server_rss": rss[v],
+                                      "samples": samples[v],
                                       "summary": summarize(samples[v])}
             if checkpoint is not None:  # a run cut short still leaves its finished rounds
                 out["rounds_done"] = i + 1
@@ -665,6 +701,9 @@ def merge(paths: list[Path], out: Path | None) -> int:
     meta["command"] = "` + `".join(r["meta"]["command"] for r in runs)
     meta["wall_s"] = sum(r["meta"]["wall_s"] for r in runs)
     meta["date"] = " / ".join(dict.fromkeys(r["meta"]["date"] for r in runs))
+    meta["loadavg_runs"] = [(r["meta"].get("loadavg_start", "?"), r["meta"].get("loadavg_end", "?"))
+                            for r in runs]
+    meta["loadavg_end"] = runs[-1]["meta"].get("loadavg_end", "?")
     results = [res for r in runs for res in r["results"]]
     write(out, meta, results)
     return 0
