@@ -5,6 +5,7 @@
 * `TextGeoJson` -- folium.GeoJson whose script goes to the page as text and whose data are
   serialised compactly (`CompactJSON`) by a private copy of folium's template;
 * `HtmlOverlay` -- already escaped HTML moved into the map's container (the legend);
+* `FocusWithoutScroll` -- the map takes the focus on a press without scrolling the page;
 * `MapNote` -- an element of already escaped HTML in the map as a layer of its feature group;
 * `LookupTable` -- the ``window.gyT`` table the compact project features refer to.
 
@@ -157,6 +158,24 @@ class MapNote(MacroElement):
         config = str(htmlsafe_json_dumps({"id": self.dom_id, "html": self.html},
                                          dumps=compact_dumps))
         return f"({js_source('map_note')})({parent_name(self)}, {config});"
+
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]
+        figure_of(self).script.add_child(RawScript(self.script()), name=self.get_name())
+
+
+class FocusWithoutScroll(MacroElement):
+    """Makes the map (its parent) take the keyboard focus on a press without scrolling the page
+    (``layers/js/focus_no_scroll.js``): Leaflet's own focus scrolls a map that reaches below the
+    window, so a click could miss what was pressed."""
+
+    _template = _SCRIPT_METHOD
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FocusWithoutScroll"
+
+    def script(self) -> str:
+        return f"({js_source('focus_no_scroll')})({parent_name(self)});"
 
     def render(self, **kwargs: object) -> None:  # type: ignore[override]
         figure_of(self).script.add_child(RawScript(self.script()), name=self.get_name())

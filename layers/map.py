@@ -32,7 +32,7 @@ from layers.base import (
 )
 from layers.basemaps import Basemap
 from layers.display import for_display
-from layers.elements import HtmlOverlay, MapNote, RawScript, figure_of
+from layers.elements import FocusWithoutScroll, HtmlOverlay, MapNote, RawScript, figure_of
 from layers.legend import legend_html, map_css
 from layers.style import esc
 from layers.town_map import TOWN_PANE, TOWN_PANE_Z
@@ -70,6 +70,7 @@ def build_map(
     m = LocalMap(location=[23.05, 112.45], zoom_start=10, tiles=None, control_scale=True,
                  prefer_canvas=False, zoom_control=True, maxZoom=basemap.max_zoom,
                  minZoom=6, zoomSnap=ZOOM_SNAP, zoomDelta=0.5)
+    FocusWithoutScroll().add_to(m)
     for i, tiles in enumerate(basemap.tile_urls(api_key)):
         folium.TileLayer(tiles=tiles, attr=basemap.attribution, name=basemap.key,
                          subdomains=basemap.subdomains, max_zoom=basemap.max_zoom,
