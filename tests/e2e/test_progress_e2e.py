@@ -220,8 +220,10 @@ def test_official_draws_a_polygon_with_local_leaflet_draw(browser, progress_serv
         page.get_by_label("查阅位置（网址、档案号，必填）").fill("区自然资源局 许可 2025-001")
         page.get_by_role("button", name="保存").click()
         page.get_by_text("已保存（第 1 版）").wait_for(timeout=30_000)
-        history = page.locator('[data-testid="stTable"]').last
-        assert "POLYGON ((" in history.inner_text() and "location" in history.inner_text()
+        # the history table is drawn again by the rerun after the save: wait for it
+        history = page.locator('[data-testid="stTable"]').filter(has_text="POLYGON ((")
+        history.first.wait_for(timeout=30_000)
+        assert "location" in history.first.inner_text()
         # the saved polygon is the project's geometry on the map now (dark blue outline;
         # a ring path "M x y L x y L ... z", unlike the circle of a point)
         frame = map_ready(page)
