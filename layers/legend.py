@@ -25,6 +25,16 @@ GREY = "#444444"
 
 
 @lru_cache(maxsize=1)
+
+def stage_dashes(codelists: Codelists) -> list[tuple[str, str]]:
+    """(stage, dash pattern) of each status stage the codelist uses, in legend order."""
+    out = []
+    for stage in STAGES:
+        rows = codelists.status[codelists.status["stage"] == stage]
+        if not rows.empty:
+            out.append((stage, str(rows.iloc[0]["dash"] or "")))
+    return out
+
 def _environment() -> jinja2.Environment:
     """A private environment (autoescape on, undefined names are errors)."""
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
@@ -51,14 +61,8 @@ def legend_html(codelists: Codelists, tr: I18n, categories: Sequence[str],
         label = (codelists.categories.at[cat, f"label_{tr.lang}"]
                  if cat in codelists.categories.index else cat)
         cats.append({"color": category_color(codelists, cat), "label": label})
-    stages = []
-    for stage in STAGES:
-        rows = codelists.status[codelists.status["stage"] == stage]
-        if rows.empty:
-            continue
-        dash = str(rows.iloc[0]["dash"] or "")
-        stages.append({"swatch": _swatch("line", feature_style(GREY, stage, dash, 1, "line")),
-                       "label": tr("stage." + stage)})
+    stages = [{"swatch": _swatch("line", feature_style(GREY, stage, dash, 1, "line")),
+               "label": tr("stage." + stage)} for stage, dash in stage_dashes(codelists)]
     precisions = [
         {"swatch": _swatch("point", feature_style(GREY, "done", "", 1, "point")),
          "label": tr("legend.exact")},
@@ -107,14 +111,8 @@ def side_legend_context(codelists: Codelists, tr: I18n, group_counts: Mapping[st
                  tr("legend.shade_one", n=c.low) if c.low == c.high else
                  tr("legend.shade_range", lo=c.low, hi=c.high))
         shade_rows.append({"color": c.color, "label": label})
-    stages = []
-    for stage in STAGES:
-        rows = codelists.status[codelists.status["stage"] == stage]
-        if rows.empty:
-            continue
-        dash = str(rows.iloc[0]["dash"] or "")
-        stages.append({"svg": Markup(symbol_svg(GREY, "circle", stage, dash, False, key_px)),
-                       "label": tr("stage." + stage)})
+    stages = [{"svg": Markup(symbol_svg(GREY, "circle", stage, dash, False, key_px)),
+               "label": tr("stage." + stage)} for stage, dash in stage_dashes(codelists)]
     precisions = [
         {"svg": Markup(symbol_svg(GREY, "circle", "done", "", False, key_px)),
          "label": tr("legend.exact")},
