@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -608,19 +606,14 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
 
 # --------------------------------------------------------------------------- main
 def machine() -> dict[str, Any]:
-    mem = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
+    """`bench.run.machine` (cores, memory, Python, platform, date) plus the load average at
+    the start."""
+    from bench.run import machine as base_machine
+
     load = ""
     with contextlib.suppress(OSError):
         load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return {"cores": os.cpu_count(), "memory": mem, "python": platform.python_version(),
-            "platform": platform.platform(), "loadavg_start": load,
-            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    return {**base_machine(), "loadavg_start": load}
 
 
 def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,

@@ -57,6 +57,15 @@ def shot(page, name: str) -> None:
         page.set_viewport_size({"width": 1400, "height": 1100})
 
 
+def sign_in(page, base: str) -> None:
+    """Sign in as the 金利镇 official and wait for 我的镇街项目."""
+    page.goto(base + "/signin")
+    page.get_by_label("用户名").fill(USER)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的镇街项目").wait_for(timeout=30_000)
+
+
 def choose(page, label: str, text: str) -> None:
     """Pick the option containing `text` in the Streamlit selectbox labelled `label`."""
     box = page.get_by_label(label, exact=True)
@@ -101,11 +110,7 @@ def test_official_records_completion_then_kiosk_shows_it(browser, progress_serve
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         # sign in
-        page.goto(progress_server + "/signin")
-        page.get_by_label("用户名").fill(USER)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.get_by_role("heading", name="我的镇街项目").wait_for(timeout=30_000)
+        sign_in(page, progress_server)
         assert "token" not in page.url
         shot(page, "1-my-projects")
         # the project, then a real click on the map (iframe) places a point
@@ -195,11 +200,7 @@ def test_official_draws_a_polygon_with_local_leaflet_draw(browser, progress_serv
     s = Session(browser, progress_server)
     page = s.page
     try:
-        page.goto(progress_server + "/signin")
-        page.get_by_label("用户名").fill(USER)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.get_by_role("heading", name="我的镇街项目").wait_for(timeout=30_000)
+        sign_in(page, progress_server)
         choose(page, "选择项目", title)
         page.get_by_role("heading", name=f"{title} · {pid}").wait_for(timeout=20_000)
         frame = map_ready(page, "a.leaflet-draw-draw-polygon")
