@@ -90,21 +90,24 @@ def build_map(
         frame = frame if frame is not None else towns
     if frame is not None:
         m.fit_bounds(bounds_of(for_display(frame, basemap)))
-    if summaries and not overlays:
+    if summaries:
         folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
-        figure_of(m).header.add_child(RawScript(f"<style>\n{map_css() + TOWN_CSS}\n</style>"),
-                                      name="gy-css")
-        zoom_labels(m)
-    elif summaries:  # only the modelled-outline note stays on the map (small, click-through)
-        folium.map.CustomPane(TOWN_PANE, z_index=TOWN_PANE_Z, pointer_events=True).add_to(m)
-        note = esc(tr("legend.modelled")) if modelled else ""
-        HtmlOverlay(f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>',
-                    map_css() + TOWN_CSS, "gy-legend").add_to(m)
+        if overlays:  # only the modelled-outline note stays on the map (small, click-through)
+            HtmlOverlay(note_html(tr, modelled), map_css() + TOWN_CSS, "gy-legend").add_to(m)
+        else:  # the note comes with `map_overlays`; the CSS stays here
+            figure_of(m).header.add_child(
+                RawScript(f"<style>\n{map_css() + TOWN_CSS}\n</style>"), name="gy-css")
         zoom_labels(m)
     else:
         legend = legend_html(codelists, tr, legend_categories, modelled, basemap)
         HtmlOverlay(legend, map_css() + TOWN_CSS, "gy-legend").add_to(m)
     return m
+
+
+def note_html(tr: I18n, modelled: bool) -> str:
+    """The map's corner note (id ``gy-legend``): "town outlines are modelled", or empty."""
+    note = esc(tr("legend.modelled")) if modelled else ""
+    return f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>'
 
 
 def river_layer(river: gpd.GeoDataFrame, tr: I18n, basemap: Basemap) -> folium.GeoJson:
@@ -123,9 +126,7 @@ def map_overlays(river: gpd.GeoDataFrame | None, towns: gpd.GeoDataFrame | None,
     group = folium.FeatureGroup(name="overlays", control=False)
     if river is not None and len(river):
         river_layer(river, tr, basemap).add_to(group)
-    note = esc(tr("legend.modelled")) if modelled_towns(towns) else ""
-    html = legend or f'<div class="gy-legend gy-mapnote" id="gy-legend">{note}</div>'
-    MapNote(html, "gy-legend").add_to(group)
+    MapNote(legend or note_html(tr, modelled_towns(towns)), "gy-legend").add_to(group)
     return group
 
 
