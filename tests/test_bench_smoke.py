@@ -122,3 +122,22 @@ def test_rendered_page_never_evaluates_template_syntax_in_data():
     assert html.count("\\u007b{ 7*7 }}") >= 3 and html.count("IF\\u007b% endif %}") >= 3
     feats = drawn_features(project_layers(projects, codelists, tr, none))
     assert evil.replace("<", "&lt;") in feats[0]["properties"]["pop"]
+
+
+def test_tracking_benchmark_smoke(capsys):
+    """bench.tracking on a tiny SQLite load: every metric in the table as a number, and the
+    verdict says met/missed from the medians (no timed assertion: only that it is computed)."""
+    from bench import tracking
+
+    assert tracking.main(["--events", "600", "--projects", "60", "--reps", "1",
+                          "--seconds", "0.3", "--writers", "2", "--backends", "sqlite",
+                          "--no-write"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| SQLite"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert len(cells) == 10
+    assert re.fullmatch(r"\d+\.\d{3} \(\d+\.\d{3}\) \[\d+\.\d{3}\]", cells[3])
+    assert "writes/s (2 writers)" in out
+    verdict = next(line for line in out.splitlines() if line.startswith("- SQLite"))
+    assert re.search(r"current state \d\.\d{3} s, as of \d\.\d{3} s: \*\*(met|missed)\*\*",
+                     verdict)

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, DateTime, Engine, bindparam, text
+from sqlalchemy import Connection, DateTime, Engine, TextClause, bindparam, text
 
 from geo.notes import note, render
 from tracking.baseline import Baseline
@@ -113,11 +113,7 @@ def _frame(engine: Engine, sql: str, params: dict, keys: Sequence[str]) -> pd.Da
     half the time (bench/RESULTS.md). The cyclic garbage collector is paused meanwhile: the
     values are fresh objects without cycles, and a collection falling inside costs more than
     the whole build."""
-    agg = "json_agg" if engine.dialect.name == "postgresql" else "json_group_array"
-    folded = f"SELECT {', '.join(f'{agg}(q.{k})' for k in keys)} FROM ({sql}) q"
-    # typed binds: SQLite stores DateTime as text in SQLAlchemy's own format
-    stmt = text(folded).bindparams(*[bindparam(k, type_=DateTime()) for k in params
-                                     if k in ("t", "s", "u")])
+    stmt = folded(engine, sql, params, keys)
     with _gc_paused():
         with engine.connect() as conn:
             row = conn.execute(stmt, params).one()  # an aggregate: always one row
@@ -128,6 +124,16 @@ def _frame(engine: Engine, sql: str, params: dict, keys: Sequence[str]) -> pd.Da
         data = {c: pd.Series(a, index=index, dtype=a.dtype, copy=False)
                 for c, a in arrays.items()}
         return pd.DataFrame(data, index=index, columns=list(keys[1:]), copy=False)
+
+
+def folded(engine: Engine, sql: str, params: dict, keys: Sequence[str]) -> TextClause:
+    """`sql` (selecting `keys`) wrapped so that the result is ONE row: each column folded
+    into a JSON array, in the same row order (see :func:`_frame`; the bench times it alone)."""
+    agg = "json_agg" if engine.dialect.name == "postgresql" else "json_group_array"
+    wrapped = f"SELECT {', '.join(f'{agg}(q.{k})' for k in keys)} FROM ({sql}) q"
+    # typed binds: SQLite stores DateTime as text in SQLAlchemy's own format
+    return text(wrapped).bindparams(*[bindparam(k, type_=DateTime()) for k in params
+                                      if k in ("t", "s", "u")])
 
 
 def _decoded(value: str | list | None) -> list:
