@@ -23,12 +23,10 @@ from collections.abc import Sequence
 
 from shapely import wkt as shapely_wkt
 
+from geo.cli_out import err as _err
+from geo.cli_out import print_rows
 from geo.coords import round_coords
 from geo.crs import METRIC
-
-
-def _err(msg: str) -> None:
-    print(f"error: {msg}", file=sys.stderr)
 
 
 def cmd_towns(args: argparse.Namespace) -> int:
@@ -53,15 +51,11 @@ def cmd_towns(args: argparse.Namespace) -> int:
             "seat_lon": round_coords(t["seat_lon"]), "seat_lat": round_coords(t["seat_lat"]),
             "area_km2": round(float(area), 1), "boundary_source": t.get("boundary_source", ""),
         })
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    print(f"{'code':<10} {'name':<6} {'English':<20} {'seat lon':>11} {'seat lat':>10} "
-          f"{'km2':>7}  boundary")
-    for r in rows:
-        print(f"{r['code']:<10} {r['name_zh']:<6} {r['name_en']:<20} {r['seat_lon']:>11.6f} "
-              f"{r['seat_lat']:>10.6f} {r['area_km2']:>7.1f}  {r['boundary_source']}")
-    print(f"{len(rows)} towns")
+    print_rows(rows, args.json, lambda r: (
+        f"{r['code']:<10} {r['name_zh']:<6} {r['name_en']:<20} {r['seat_lon']:>11.6f} "
+        f"{r['seat_lat']:>10.6f} {r['area_km2']:>7.1f}  {r['boundary_source']}"), "towns",
+        header=(f"{'code':<10} {'name':<6} {'English':<20} {'seat lon':>11} {'seat lat':>10} "
+                f"{'km2':>7}  boundary"))
     return 0
 
 

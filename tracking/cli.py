@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from typing import TYPE_CHECKING, Any
+
+from geo.cli_out import err as _err
+from geo.cli_out import print_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 #: = tracking.models.ROLES (not imported: building the parser must not load SQLAlchemy)
 ROLES = ("planner", "town_official", "viewer")
-
-
-def _err(msg: str) -> None:
-    print(f"error: {msg}", file=sys.stderr)
 
 
 def _engine() -> Engine:
@@ -76,13 +74,9 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = [{"username": a.username, "role": a.role,
                                    "towns": sorted(a.towns),
              "display_name": a.display_name, "disabled": a.disabled} for a in accs]
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for r in rows:
-        print(f"{r['username']:<20} {r['role']:<14} {'、'.join(r['towns']) or '-':<16} "
-              f"{'DISABLED' if r['disabled'] else 'active'}  {r['display_name']}")
-    print(f"{len(rows)} accounts")
+    print_rows(rows, args.json, lambda r: (
+        f"{r['username']:<20} {r['role']:<14} {'、'.join(r['towns']) or '-':<16} "
+        f"{'DISABLED' if r['disabled'] else 'active'}  {r['display_name']}"), "accounts")
     return 0
 
 
