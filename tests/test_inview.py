@@ -243,3 +243,21 @@ def test_thin_markers_keeps_one_marker_per_cell_and_every_other_row():
     assert (thin["kind"] == "t").sum() == 1
     assert 1 <= (thin["kind"] == "m").sum() < 10
     assert len(iv.thin_markers(frame, is_marker, iv.NO_CLUSTER_ZOOM + 3)) == len(frame)
+
+
+def test_threshold_keeps_the_real_data_small_and_a_20000_category_large():
+    """The real registry (data/, all categories, every town) draws far fewer projects than
+    `LARGE_MIN` (small mode, sent whole); one category of the synthetic 20 000 (road: 1 924
+    drawn in bench/RESULTS-e2e.md) is large mode."""
+    from pathlib import Path
+
+    import ui.inview_hook as hook
+    from geo.aggregate import placements
+    from layers.projects import DRAWN
+
+    real = gpd.read_file(Path(__file__).resolve().parent.parent / "data" / "projects.geojson")
+    drawn = int(placements(real).isin(DRAWN).sum())
+    assert 0 < drawn <= iv.LARGE_MIN // 10
+    assert not hook.is_large(drawn)
+    assert not hook.is_large(iv.LARGE_MIN) and hook.is_large(iv.LARGE_MIN + 1)
+    assert hook.is_large(1924)
