@@ -223,15 +223,24 @@ def _cells(xy: np.ndarray, zoom: float) -> np.ndarray:
     return np.column_stack([np.floor(px / CELL_PX), np.floor(py / CELL_PX)]).astype(np.int64)
 
 
-def _geometry_ints(geom: Any, origin: tuple[int, int]) -> dict[str, Any]:
+def _nested_ints(geom: Any) -> Any:
+    """GeoJSON ``coordinates`` of `geom` (already integers, as floats) as nested int lists."""
+    kind = geom.geom_type
+    if kind == "Point":
+        return [int(v) for v in shapely.get_coordinates(geom)[0]]
+    if kind in ("LineString", "LinearRing"):
+        return shapely.get_coordinates(geom).astype(np.int64).tolist()
+    if kind == "Polygon":
+        return [_nested_ints(r) for r in (geom.exterior, *geom.interiors)]
+    return [_nested_ints(g) for g in geom.geoms]  # Multi*
+
+
+def _geometries_ints(geoms: np.ndarray, origin: tuple[int, int]) -> list[dict[str, Any]]:
+    """GeoJSON geometries of `geoms` (degrees) in the payload's integer steps from `origin`
+    (one vectorised transform; the nesting read with numpy, not per coordinate in Python)."""
     ox, oy = origin
-    ints = shapely.transform(geom, lambda xy: np.round((xy - (ox, oy)) * SCALE))
-    mapped = shapely.geometry.mapping(ints)
-
-    def conv(c: Any) -> Any:
-        return [conv(v) for v in c] if isinstance(c, (list, tuple)) else int(c)
-
-    return {"type": mapped["type"], "coordinates": conv(mapped["coordinates"])}
+    ints = shapely.transform(geoms, lambda xy: np.round((xy - (ox, oy)) * SCALE))
+    return [{"type": g.geom_type, "coordinates": _nested_ints(g)} for g in ints]
 
 
 def _member(pids: np.ndarray, wanted: set[str]) -> np.ndarray:
@@ -288,8 +297,8 @@ def select(index: FeatureIndex, ids: Iterable[str], view: View,
         folded = np.concatenate([order[:max_shapes][~ok], order[max_shapes:]])
         kept = order[:max_shapes][ok]
         degrees = shapely.transform(simple[ok], _to_degrees)
-        for j, geom in zip(kept, degrees, strict=True):
-            feat = {**index.sh_feat[j], "geometry": _geometry_ints(geom, index.origin)}
+        for j, geom in zip(kept, _geometries_ints(degrees, index.origin), strict=True):
+            feat = {**index.sh_feat[j], "geometry": geom}
             out.features.setdefault(str(index.sh_pid[j]), []).append(feat)
         out.vertices = int(counts[ok].sum())
     # points (and the folded shapes, at a point on them) in grid cells
