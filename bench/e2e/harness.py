@@ -10,6 +10,8 @@ mix; ``N@real`` or ``N@point=..,line=..,area=..`` = another mix, see `bench.gene
    ``GAOYAO_DATA_DIR``; the baselines: `bench/e2e/baseline_*.py` behind a two-line launcher
    next to a link to ``static/`` so that ``/app/static/vendor`` serves the same Leaflet), and
    visited once untimed (the server's own cold start: data load, caches; reported apart);
+   every server runs with ``--server.maxMessageSize`` `MAX_MESSAGE_MB` (a baseline's map
+   message above Streamlit's default 200 MB is sent, not refused);
 3. ``--pairs`` rounds, each visiting the variants in turn (app, explore, geojson, app, ...).
    A visit is: a new browser context (empty cache) -> navigate -> project features drawn
    (**cold**) -> pick the largest category in the sidebar multiselect -> the map redrawn with
