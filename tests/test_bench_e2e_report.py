@@ -91,3 +91,16 @@ def test_every_server_gets_the_raised_message_limit(monkeypatch, tmp_path: Path)
     for args in seen:
         i = args.index("--server.maxMessageSize")
         assert int(args[i + 1]) == h.MAX_MESSAGE_MB >= 1000
+
+
+def test_a_late_whole_map_is_not_taken_for_the_filter_change():
+    prev = (0, 0, 0)  # the cold visit drew no map
+    whole = {"maps": 1, "map": {"changed": 20.0, "painted": 21.0, "features": 19_295,
+                                "clusters": 0, "represented": 0}}
+    road = {"maps": 1, "map": {"changed": 20.0, "painted": 21.0, "features": 2_870,
+                               "clusters": 41, "represented": 488}}
+    assert h.changed_set_drawn(whole, 10.0, prev)  # without a bound: any change counts
+    assert not h.changed_set_drawn(whole, 10.0, prev, h.CHANGED_MAX * 1_950)
+    assert h.changed_set_drawn(road, 10.0, prev, h.CHANGED_MAX * 1_950)
+    assert not h.changed_set_drawn(road, 25.0, prev, h.CHANGED_MAX * 1_950)  # before the click
+    assert not h.changed_set_drawn({"maps": 0, "map": None}, 10.0, prev)
