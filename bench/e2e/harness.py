@@ -64,7 +64,7 @@ QUIET_S = 1.5  # a phase ends when the map has not changed and no byte came for 
 MAX_MESSAGE_MB = 2000
 #: after a cold visit not drawn in time, a filter change counts as drawn only when the map
 #: shows at most this many times the category's located projects (parts + clustered parts;
-#: the app draws a line as two layers, band and line): the whole map, arriving late, is ~10×
+#: a margin for multi-part projects): the whole map, arriving late, is ~10× (plan mix)
 CHANGED_MAX = 3
 
 
@@ -623,8 +623,9 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
         "(uncompressed: Streamlit's websocket compression is off by default), from navigation "
         "until the page was quiet for 1.5 s. Times: from navigation start (filter change: "
         "from the click on the option) to the first paint showing project features, counted "
-        "in the map's frame as Leaflet layers with a project id plus marker clusters. "
-        "Median (min–max) over the rounds.",
+        "in the map's frame as Leaflet layers with a project id plus marker clusters (the "
+        "app's invisible hit band along each line, `gy-hit`, is not counted as a layer; it is "
+        "in the SVG path count). Median (min–max) over the rounds.",
         "* ratio = app / baseline (< 1: the app receives fewer bytes or draws sooner).",
         "* a phase not drawn within the timeout is shown as **not drawn within T s**, never as "
         "a time: its median time over the rounds counts such rounds as T (exact when the "
