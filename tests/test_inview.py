@@ -243,3 +243,47 @@ def test_thin_markers_keeps_one_marker_per_cell_and_every_other_row():
     assert (thin["kind"] == "t").sum() == 1
     assert 1 <= (thin["kind"] == "m").sum() < 10
     assert len(iv.thin_markers(frame, is_marker, iv.NO_CLUSTER_ZOOM + 3)) == len(frame)
+
+
+def test_threshold_keeps_the_real_data_small_and_a_20000_category_large():
+    """The real registry (data/, all categories, every town) draws far fewer projects than
+    `LARGE_MIN` (small mode, sent whole); one category of the synthetic 20 000 (road: 1 924
+    drawn in bench/RESULTS-e2e.md) is large mode."""
+    from pathlib import Path
+
+    import ui.inview_hook as hook
+    from geo.aggregate import placements
+    from layers.projects import DRAWN
+
+    real = gpd.read_file(Path(__file__).resolve().parent.parent / "data" / "projects.geojson")
+    drawn = int(placements(real).isin(DRAWN).sum())
+    assert 0 < drawn <= iv.LARGE_MIN // 10
+    assert not hook.is_large(drawn)
+    assert not hook.is_large(iv.LARGE_MIN) and hook.is_large(iv.LARGE_MIN + 1)
+    assert hook.is_large(1924)
+
+
+def test_geometries_ints_match_the_geojson_mapping_of_every_kind():
+    """`_geometries_ints` (numpy nesting) == GeoJSON mapping rounded coordinate by coordinate,
+    for points, lines, polygons with a hole and multi-parts (degrees, EPSG:4326)."""
+    o = ORIGIN
+    geoms = np.array([
+        Point(112.123456, 23.654321),
+        LineString([(112.1, 23.1), (112.200004, 23.15), (112.3, 23.123456)]),
+        Polygon([(112.1, 23.1), (112.3, 23.1), (112.3, 23.3), (112.1, 23.1)],
+                [[(112.2, 23.15), (112.25, 23.15), (112.25, 23.2), (112.2, 23.15)]]),
+        shapely.MultiLineString([[(112.1, 23.1), (112.2, 23.2)], [(112.4, 23.4), (112.5, 23.5)]]),
+        shapely.MultiPolygon([Polygon([(112.1, 23.1), (112.2, 23.1), (112.2, 23.2)]),
+                              Polygon([(112.5, 23.5), (112.6, 23.5), (112.6, 23.6)])]),
+    ], dtype=object)
+    got = iv._geometries_ints(geoms, o)
+
+    def conv(c):
+        return [conv(v) for v in c] if isinstance(c, (list, tuple)) else int(c)
+
+    for g, out in zip(geoms, got, strict=True):
+        ints = shapely.transform(g, lambda xy: np.round((xy - o) * COORD_SCALE))
+        m = shapely.geometry.mapping(ints)
+        assert out == {"type": m["type"], "coordinates": conv(m["coordinates"])}
+    assert got[0]["coordinates"] == [12346, 65432]
+    assert all(isinstance(v, int) for v in got[1]["coordinates"][1])

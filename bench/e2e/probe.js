@@ -29,8 +29,11 @@
     const p = l && l.feature && l.feature.properties;
     return !!p && (p.pid !== undefined || p.id !== undefined);
   };
+  // the app's invisible hit band along a line (className gy-hit, layers/js/project_bind.js)
+  // carries the line's feature for its tooltip and popup but draws nothing: not a part
   const isProject = (l) => {
     if (!l || typeof l.getLayers === "function") { return false; }
+    if (l.options && l.options.className === "gy-hit") { return false; }
     if (projectOf(l)) { return true; }
     for (const k in (l._eventParents || {})) {
       if (projectOf(l._eventParents[k])) { return true; }
