@@ -60,3 +60,35 @@ def test_both_variants_drew_features_and_bytes_were_counted(run):
     assert shown["app"] == shown["explore"]
     text = run.read_text(encoding="utf-8")
     assert "shared, loaded machine" in text and "app / explore" in text
+
+
+@pytest.fixture(scope="module")
+def run_light(tmp_path_factory):
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian chromium not installed (make browser)")
+    out = tmp_path_factory.mktemp("bench-e2e-light") / "RESULTS-e2e.md"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.e2e", "--sizes", "real", "--pairs", "1",
+         "--variants", "explore", "--light", "explore", "--timeout", "60", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=170,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
+def test_light_visit_draws_and_counts_like_the_playwright_visit(run, run_light):
+    """The Playwright-free visit (bench/e2e/light.py, for messages too large for Playwright)
+    draws the same projects and counts the same bytes (relay vs CDP) within 2 %."""
+    def sample(path: Path, variant: str) -> dict:
+        data = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        (s,) = data["results"][0]["variants"][variant]["samples"]
+        return s
+
+    pw, light = sample(run, "explore"), sample(run_light, "explore")
+    for phase in ("cold", "change", "warm"):
+        assert "error" not in light[phase], light[phase].get("error")
+        assert light[phase]["projects"] == pw[phase]["projects"]
+        assert light[phase]["features"] == pw[phase]["features"]
+        assert light[phase]["ws_b"] == pytest.approx(pw[phase]["ws_b"], rel=0.02)
+    assert light["cold"]["http_b"] == pytest.approx(pw["cold"]["http_b"], rel=0.02)
+    assert light["cold"]["first_s"] > 0 and light["change"]["redraw_s"] > 0

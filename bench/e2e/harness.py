@@ -450,12 +450,22 @@ def _failed(exc: Exception) -> dict[str, Any]:
     return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"}
 
 
+def visit_class(variant: str, light: list[str]) -> type[Visit]:
+    """`Visit`, or for the variants in `light` the Playwright-free `light.LightVisit`."""
+    if variant in light:
+        from bench.e2e.light import LightVisit
+
+        return LightVisit
+    return Visit
+
+
 def one_visit(browser: Any, server: Server, option: str, timeout_s: float,
-              category_n: int | None = None) -> dict[str, Any]:
+              category_n: int | None = None, visit: type[Visit] | None = None,
+              ) -> dict[str, Any]:
     """Cold visit, filter change, warm visit; a phase that raises is recorded as failed.
     After a cold visit not drawn in time the change counts only a map showing at most
     `CHANGED_MAX` × `category_n` parts (the located projects of the category picked)."""
-    v = Visit(browser, server, timeout_s)
+    v = (visit or Visit)(browser, server, timeout_s)
     out: dict[str, Any] = {}
     try:
         loaded = True
@@ -763,7 +773,7 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
         samples: dict[str, list[dict[str, Any]]] = {v: [] for v in ns.variants}
         first: dict[str, Any] = {}
         for v in ns.variants:  # untimed: the server's cold start (data load, caches)
-            w = Visit(browser, servers[v], ns.timeout)
+            w = visit_class(v, ns.light)(browser, servers[v], ns.timeout)
             try:
                 first[v] = w.open("first")
             finally:
@@ -776,7 +786,7 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
         for i in range(ns.pairs):
             for v in ns.variants:
                 res = one_visit(browser, servers[v], options[v], ns.timeout,
-                                facts["category_n"])
+                                facts["category_n"], visit_class(v, ns.light))
                 res["round"] = i
                 samples[v].append(res)
                 print(f"[e2e] {spec} round {i} {v}: cold {res['cold'].get('first_s')} s "
@@ -840,6 +850,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", default="app,explore,geojson")
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--timeout", type=float, default=240.0, help="per phase, seconds")
+    ap.add_argument("--light", default="",
+                    help="comma-separated variants visited without Playwright (bench/e2e/"
+                         "light.py: own Chromium over CDP without the Network domain, bytes "
+                         "counted by a TCP relay), for messages too large for Playwright")
     ap.add_argument("--write", action="store_true", help="write bench/RESULTS-e2e.md + .json")
     ap.add_argument("--out", type=Path, help="write the results here (.md and .json)")
     ap.add_argument("--workdir", type=Path, help="keep generated data and server logs here")
@@ -850,6 +864,7 @@ def main(argv: list[str] | None = None) -> int:
     if ns.from_json:
         return merge(ns.from_json, ns.out or (DEFAULT_OUT if ns.write else None))
     ns.variants = [v.strip() for v in ns.variants.split(",") if v.strip()]
+    ns.light = [v.strip() for v in ns.light.split(",") if v.strip()]
     unknown = set(ns.variants) - set(VARIANTS)
     if unknown:
         ap.error(f"unknown variants: {sorted(unknown)}")
