@@ -66,3 +66,38 @@ def test_shade_classes() -> None:
     assert list(classes[["b", "c", "d", "e"]]) == sorted(classes[["b", "c", "d", "e"]])
     assert classes["e"] == 3 and classes["b"] >= 1
     assert (shade_classes(pd.Series({"x": 0})) == 0).all()
+
+
+def test_placements_equal_placement_of_for_every_combination() -> None:
+    """The vectorised placements == the one-project rule, row by row: every precision code
+    (incl. missing and text) x every geometry kind (incl. None and empty), for a GeoDataFrame
+    and for ``geometry_type`` strings."""
+    import itertools
+
+    from shapely.geometry import (
+        LineString,
+        MultiLineString,
+        MultiPoint,
+        MultiPolygon,
+        Point,
+        Polygon,
+    )
+
+    geoms = [Point(112.4, 23.0), MultiPoint([(112.4, 23.0), (112.5, 23.1)]),
+             LineString([(112.4, 23.0), (112.5, 23.1)]),
+             MultiLineString([[(112.4, 23.0), (112.5, 23.1)]]),
+             Polygon([(112.4, 23.0), (112.5, 23.0), (112.5, 23.1)]),
+             MultiPolygon([Polygon([(112.4, 23.0), (112.5, 23.0), (112.5, 23.1)])]),
+             Point(), None]
+    precisions = [1, 2, 3, 4, 5, 9, None, "3", "x"]
+    rows = list(itertools.product(precisions, geoms))
+    gdf = gpd.GeoDataFrame({"precision": [p for p, _ in rows]},
+                           geometry=[g for _, g in rows], crs="EPSG:4326")
+    want = [placement_of(int(p) if str(p).isdigit() else 9,
+                         None if g is None or g.is_empty else g.geom_type) for p, g in rows]
+    assert list(placements(gdf)) == want
+    as_text = pd.DataFrame({"precision": gdf["precision"],
+                            "geometry_type": [None if g is None or g.is_empty else g.geom_type
+                                              for _, g in rows]})
+    assert list(placements(as_text)) == want
+    assert placements(gdf).index.equals(gdf.index)

@@ -32,7 +32,7 @@ def valid_values(projects: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
         towns=list(towns["code"]) if towns is not None else [],
         precisions=[int(c) for c in codelists.precision.index],
         basemaps=basemaps,
-        projects=list(projects["id"].astype(str)) if "id" in projects.columns else [],
+        projects=projects["id"].astype(str).tolist() if "id" in projects.columns else [],
         groups=list(codelists.groups.index),
     )
 
