@@ -15,6 +15,9 @@ from tracking.models import GROUPS
 
 DISTRICT_TZ = timedelta(hours=8)
 ROLE_ZH = {"planner": "规划人员", "town_official": "镇街人员", "viewer": "只读"}
+#: what an update changed (`tracking.models.GROUPS`), as the history table says it
+GROUP_ZH = {"status": "状态", "progress": "进度", "start": "开工", "planned": "计划完成",
+            "actual": "实际完成", "investment": "投资", "location": "位置"}
 GROUP_ZH = {"status": "状态", "progress": "进度", "start": "开工", "planned": "计划完成",
             "actual": "实际完成", "investment": "投资", "location": "位置"}
 
@@ -62,7 +65,7 @@ def event_row(ev: events.EventRecord, status_labels: Mapping[str, str] | None = 
         "when": local_time(ev.recorded_at),
         "who": who,
         "what": describe(ev, status_labels),
-        "changed": ",".join(g for g in ev.groups if g in GROUPS),
+        "changed": "、".join(GROUP_ZH.get(g, g) for g in ev.groups if g in GROUPS),
         "note": ev.note,
         "source": f"{ev.source_title}（{ev.source_date}）{ev.source_ref}",
     }

@@ -347,3 +347,24 @@ def test_without_leaflet_draw_the_map_says_points_only(db, monkeypatch, tmp_path
     at.run()
     assert not at.exception
     assert not any("make assets" in c.value for c in at.caption)
+
+
+def test_history_names_what_changed_in_chinese() -> None:
+    """The history's 组 column: the groups an update set, in Chinese (no English keys)."""
+    from types import SimpleNamespace
+
+    from tracking.models import GROUPS
+    from ui.history import GROUP_ZH, event_row
+
+    assert set(GROUP_ZH) == set(GROUPS)
+    ev = SimpleNamespace(seq=2, recorded_at=None, username="u", role="town_official",
+                         account_towns="金利镇", groups=("status", "location"),
+                         note="n", source_title="t", source_date="2025-01-10",
+                         source_ref="r", status="completion", status_date="2025-01-05",
+                         progress_text=None, progress_pct=None, start_date=None,
+                         planned_completion=None, actual_completion=None,
+                         investment_amount=None, investment_currency=None,
+                         investment_source=None, location_wkt=None,
+                         location_precision=None, corrects_id=None)
+    row = event_row(ev)  # type: ignore[arg-type]
+    assert row["changed"] == "状态、位置"
