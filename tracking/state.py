@@ -34,7 +34,7 @@ DISTRICT_UTC_OFFSET = timedelta(hours=8)
 DATE_COLUMNS = ("start_date", "planned_completion", "actual_completion")
 _SHIFT = 1 << 40  # event ids < 2**40
 #: never NULL in what the state queries return
-INT_COLUMNS = ("version", "n_events", "seq")
+INT_COLUMNS = ("version", "n_events")
 
 STATE_COLUMNS = ("status", "status_as_of", "status_changed", "progress_text", "progress_pct",
                  "start_date", "planned_completion", "actual_completion", "investment_amount",

@@ -384,10 +384,23 @@ class Visit:
             out["page_errors"] = errors[:5]
         return out
 
-    def open(self, phase: str) -> dict[str, Any]:
-        self.traffic.phase = phase
+    def navigate(self) -> None:
+        """Go to the server's page (returns once the navigation is committed)."""
         self.page.goto(self.server.url + "/", wait_until="commit",
                        timeout=self.timeout_s * 1000)
+
+    def choose(self, option: str) -> None:
+        """Type `option`'s name into the sidebar's first multiselect and click the option."""
+        sidebar = self.page.locator('[data-testid="stSidebar"]')
+        box = sidebar.locator('[data-testid="stMultiSelect"]').first
+        wait_ms = self.timeout_s * 1000
+        box.click(timeout=wait_ms)
+        self.page.keyboard.type(option.split(" (")[0])
+        self.page.get_by_role("option").filter(has_text=option).first.click(timeout=wait_ms)
+
+    def open(self, phase: str) -> dict[str, Any]:
+        self.traffic.phase = phase
+        self.navigate()
         st = self._settle(lambda s: s["map"]["first"] > 0
                           and s["map"]["created"] >= s["nav"], 0.0)
         out = self._result(st, st.get("nav") or 0.0, phase, "first_s")
@@ -399,19 +412,13 @@ class Visit:
         """Pick `option` in the sidebar's first multiselect; time until the map redrew
         (with `max_shown`: redrew showing at most that many parts, see `changed_set_drawn`)."""
         self.traffic.phase = "change"
-        sidebar = self.page.locator('[data-testid="stSidebar"]')
-        box = sidebar.locator('[data-testid="stMultiSelect"]').first
-        wait_ms = self.timeout_s * 1000
         try:
-            box.click(timeout=wait_ms)
-            self.page.keyboard.type(option.split(" (")[0])
-            self.page.get_by_role("option").filter(has_text=option).first.click(
-                timeout=wait_ms)
+            self.choose(option)
         except Exception as exc:  # the sidebar never became usable: not measured, say why
             raise RuntimeError(f"filter not changed: the sidebar's option `{option}` was not "
                                f"clickable within {self.timeout_s:g} s "
                                f"({type(exc).__name__})") from exc
-        t_input = float(self.state()["input"])
+        t_input = float(self.state().get("input") or 0)
         prev = (before.get("maps"), before.get("features"), before.get("clusters"))
         st = self._settle(lambda s: changed_set_drawn(s, t_input, prev, max_shown), t_input)
         return self._result(st, t_input, "change", "redraw_s")

@@ -10,13 +10,13 @@ pending rerun from the filter's own cost at 100 000 projects (bench/RESULTS-e2e.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
+import shutil
 import sys
+import tempfile
 import time
+from pathlib import Path
 
-from bench.e2e.harness import CHROMIUM, MAX_MESSAGE_MB, ROOT
+from bench.e2e.harness import CHROMIUM, Server
 
 
 def main(argv: list[str]) -> int:
@@ -25,17 +25,9 @@ def main(argv: list[str]) -> int:
     data = argv[0]
     wait_s = float(argv[1]) if len(argv) > 1 else 150.0
     after_s = float(argv[2]) if len(argv) > 2 else 25.0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, GAOYAO_DATA_DIR=data, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-         "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.enableStaticServing", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         "--server.maxMessageSize", str(MAX_MESSAGE_MB)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    work = Path(tempfile.mkdtemp(prefix="gy-idle-click-"))
+    server = Server("app", Path(data), work)  # the harness's launch, limits and flags
+    server.wait(timeout=600)
     log: list[tuple[float, str, int]] = []
     t0 = [time.monotonic()]
     try:
@@ -51,12 +43,7 @@ def main(argv: list[str]) -> int:
                 ws.on("framereceived", lambda p: add("recv", p))  # type: ignore[attr-defined]
 
             page.on("websocket", on_ws)
-            for _ in range(120):  # the server starting
-                try:
-                    page.goto(f"http://127.0.0.1:{port}/", timeout=300_000)
-                    break
-                except Exception:
-                    time.sleep(1)
+            page.goto(server.url + "/", timeout=300_000)
             page.wait_for_selector("iframe", timeout=300_000)
             page.wait_for_timeout(wait_s * 1000)  # (Playwright's events flow only in its calls)
             sidebar = page.locator('[data-testid="stSidebar"]')
@@ -70,7 +57,8 @@ def main(argv: list[str]) -> int:
             page.wait_for_timeout(after_s * 1000)
             browser.close()
     finally:
-        proc.terminate()
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
     for t, kind, n in log:
         if kind == "sent" or n > 5000:
             print(f"{t:7.2f} s  {kind:4}  {n:>9} B")

@@ -231,14 +231,8 @@ class LightVisit(Visit):
         return {k: int((got or {}).get(k) or 0)
                 for k in ("paths", "canvases", "markers", "projects")}
 
-    def open(self, phase: str) -> dict[str, Any]:
-        self.traffic.phase = phase
+    def navigate(self) -> None:
         self.cdp.send("Page.navigate", timeout=self.timeout_s, url=self.url + "/")
-        st = self._settle(lambda s: s["map"]["first"] > 0
-                          and s["map"]["created"] >= s["nav"], 0.0)
-        out = self._result(st, st.get("nav") or 0.0, phase, "first_s")
-        out["server_rss_mb"] = self.server.rss_mb()
-        return out
 
     def _click(self, selector_js: str, deadline: float) -> None:
         """Click the centre of the element `selector_js` finds, once it exists."""
@@ -256,26 +250,13 @@ class LightVisit(Visit):
             self.cdp.send("Input.dispatchMouseEvent", type=kind, x=xy[0], y=xy[1],
                           button="left", clickCount=1)
 
-    def pick_category(self, option: str, before: dict[str, Any],
-                      max_shown: int | None = None) -> dict[str, Any]:
-        from bench.e2e.harness import changed_set_drawn
-
-        self.traffic.phase = "change"
+    def choose(self, option: str) -> None:
         deadline = time.monotonic() + self.timeout_s
-        try:
-            self._click('document.querySelector(\'[data-testid="stSidebar"] '
-                        '[data-testid="stMultiSelect"] input\')', deadline)
-            self.cdp.send("Input.insertText", text=option.split(" (")[0])
-            self._click("Array.from(document.querySelectorAll('[role=\"option\"]')).find("
-                        f"(e) => e.innerText.includes({json.dumps(option)}))", deadline)
-        except Exception as exc:
-            raise RuntimeError(f"filter not changed: the sidebar's option `{option}` was not "
-                               f"clickable within {self.timeout_s:g} s "
-                               f"({type(exc).__name__})") from exc
-        t_input = float(self.state().get("input") or 0)
-        prev = (before.get("maps"), before.get("features"), before.get("clusters"))
-        st = self._settle(lambda s: changed_set_drawn(s, t_input, prev, max_shown), t_input)
-        return self._result(st, t_input, "change", "redraw_s")
+        self._click('document.querySelector(\'[data-testid="stSidebar"] '
+                    '[data-testid="stMultiSelect"] input\')', deadline)
+        self.cdp.send("Input.insertText", text=option.split(" (")[0])
+        self._click("Array.from(document.querySelectorAll('[role=\"option\"]')).find("
+                    f"(e) => e.innerText.includes({json.dumps(option)}))", deadline)
 
     def close(self) -> None:
         self.cdp.close()
