@@ -24,10 +24,10 @@ from ui.kiosk_page import kiosk_page
 from ui.map_view import (
     accounting_line,
     by_groups,
+    draw_map,
     group_counts,
     group_toggles,
     map_legend,
-    map_view,
     off_map_list,
     selected_groups,
 )
@@ -38,7 +38,6 @@ from ui.state import (
     current_state,
     early_kiosk,
     init_state,
-    map_view_state,
     relabel_widgets,
     sync_query_params,
     valid_values,
@@ -176,8 +175,8 @@ def map_page() -> None:
     with legend_col:
         map_legend(filtered, towns, codelists, tr, counted=shown)
     with map_col:
-        map_view(loaded, filtered, codelists, tr, get_basemap(state.basemap), state.town,
-                 labels.towns, kiosk, project=state.project, view=map_view_state(state))
+        draw_map(loaded, filtered, codelists, tr, get_basemap(state.basemap), labels.towns,
+                 kiosk)
     if in_town is not None and towns is not None:
         town_view(state.town, towns, projects, filtered, in_town, codelists, labels, tr, kiosk,
                   river=loaded.river)

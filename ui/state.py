@@ -133,7 +133,8 @@ def remember_view(returned: object) -> None:
 
 def on_map_click() -> None:
     """st_folium on_change: a click on a town polygon or badge opens that town's view (a
-    cluster or the bare map does not)."""
+    cluster or the bare map does not). The map is a fragment (`ui.map_view.map_fragment`):
+    what it reports reruns the map alone, except a town view, which reruns the whole page."""
     towns = st.session_state.get("gy_towns")
     clicked = st.session_state.get(MAP_KEY)
     remember_view(clicked)
@@ -143,6 +144,7 @@ def on_map_click() -> None:
     st.session_state["gy_last_drawing"] = clicked.get("last_active_drawing")
     if code:
         st.session_state[W["town"]] = code
+        st.rerun(scope="app")
 
 
 def map_view_state(state: viewstate.ViewState) -> tuple[tuple[float, ...], int] | None:
