@@ -197,6 +197,9 @@ class InView:
     in_view: int = 0
     vertices: int = 0
     tolerance_m: float = 0.0
+    #: (west, south, east, north) of every part of the projects asked for, in view or not
+    #: (None when they have no part): beyond it a view has nothing to show (`serves`)
+    extent: tuple[float, float, float, float] | None = None
 
     @property
     def drawn(self) -> int:
@@ -248,20 +251,50 @@ def _member(pids: np.ndarray, wanted: set[str]) -> np.ndarray:
     return pd.Series(pids, dtype=object).isin(wanted).to_numpy(dtype=bool, copy=True)
 
 
+def _extent(xy: np.ndarray, bounds: np.ndarray) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of points `xy` and boxes `bounds`; None for none."""
+    boxes = np.concatenate([np.concatenate([xy, xy], axis=1).reshape(-1, 4),
+                            bounds.reshape(-1, 4)])
+    if not len(boxes):
+        return None
+    return (float(boxes[:, 0].min()), float(boxes[:, 1].min()),
+            float(boxes[:, 2].max()), float(boxes[:, 3].max()))
+
+
+def serves(sent_for: View, extent: tuple[float, float, float, float] | None,
+           view: View) -> bool:
+    """Whether what `select` sent for `sent_for` also serves `view`: the same zoom (the same
+    clusters and simplification), and the part of `view` where the projects have parts
+    (`extent`, `InView.extent`) lies inside the widened `sent_for`, so that every part in
+    `view` was sent, drawn or in a cluster. Then a pan or the map's first report of its view
+    needs nothing new. Degrees of the basemap's datum."""
+    if view.zoom != sent_for.zoom:
+        return False
+    if extent is None:
+        return True  # no part anywhere: nothing to send
+    w, s = max(view.west, extent[0]), max(view.south, extent[1])
+    e, n = min(view.east, extent[2]), min(view.north, extent[3])
+    if w > e or s > n:
+        return True  # no part in the view
+    rw, rs, re, rn = sent_for.widened()
+    return rw <= w and rs <= s and e <= re and n <= rn
+
+
 def select(index: FeatureIndex, ids: Iterable[str], view: View,
            max_shapes: int = MAX_SHAPES, max_vertices: int = MAX_VERTICES) -> InView:
     """What to send of the projects `ids` (the drawn ones of the filtered set) for `view`."""
     wanted = set(map(str, ids))
     w, s, e, n = view.widened()
     out = InView()
-    # points in the widened view
     pin = _member(index.pt_pid, wanted)
+    sin = _member(index.sh_pid, wanted)
+    out.extent = _extent(index.pt_xy[pin], index.sh_bounds[sin])
+    # points in the widened view
     if len(pin):
         x, y = index.pt_xy[:, 0], index.pt_xy[:, 1]
         pin &= (x >= w) & (x <= e) & (y >= s) & (y <= n)
     pts = np.flatnonzero(pin)
     # lines and areas touching it
-    sin = _member(index.sh_pid, wanted)
     if len(sin):
         b = index.sh_bounds
         sin &= (b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s)

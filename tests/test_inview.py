@@ -287,3 +287,32 @@ def test_geometries_ints_match_the_geojson_mapping_of_every_kind():
         assert out == {"type": m["type"], "coordinates": conv(m["coordinates"])}
     assert got[0]["coordinates"] == [12346, 65432]
     assert all(isinstance(v, int) for v in got[1]["coordinates"][1])
+
+
+def test_extent_covers_every_part_asked_for_in_view_or_not():
+    pts = grid_points(5)
+    index = iv.build_index(payload(pts))
+    w, s, e, n = pts.total_bounds
+    far = iv.View(s - 1.0, w - 1.0, s - 0.9, w - 0.9, 12.0)  # none of them in view
+    got = iv.select(index, [f"p{i}" for i in range(len(pts))], far)
+    assert got.in_view == 0
+    tol = 1 / COORD_SCALE  # the payload's integer coordinates: degrees to 1e-5
+    assert got.extent == pytest.approx((w, s, e, n), abs=tol)
+    one = iv.select(index, ["p7"], far)
+    assert one.extent == pytest.approx((pts[7].x, pts[7].y, pts[7].x, pts[7].y), abs=tol)
+    assert iv.select(index, [], far).extent is None
+
+
+def test_serves_a_view_inside_what_was_sent_at_the_same_zoom_only():
+    sent = iv.View(23.0, 112.0, 23.2, 112.4, 11.0)  # widened: 112.0 +- 0.1, 23.0 +- 0.05
+    extent = (111.9, 22.9, 112.6, 23.3)  # the parts reach beyond the widened view
+    inside = iv.View(23.02, 112.05, 23.22, 112.45, 11.0)  # a small pan
+    assert iv.serves(sent, extent, inside)
+    assert not iv.serves(sent, extent, iv.View(23.02, 112.05, 23.22, 112.45, 11.5))  # zoom
+    assert not iv.serves(sent, extent, iv.View(23.1, 112.3, 23.3, 112.7, 11.0))  # too far
+    # a view reaching beyond the parts' extent is served if where the parts are was sent:
+    # the map's first report of a whole-district view, wider than the fitted bounds
+    tight = (112.05, 23.02, 112.35, 23.18)
+    assert iv.serves(sent, tight, iv.View(22.8, 111.7, 23.4, 112.7, 11.0))
+    assert iv.serves(sent, None, iv.View(22.8, 111.7, 23.4, 112.7, 11.0))  # no parts
+    assert iv.serves(sent, tight, iv.View(24.0, 113.0, 24.2, 113.4, 11.0))  # none in view

@@ -5,7 +5,9 @@ the legend, the group toggles and the lists of what the map cannot draw (全区 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -25,6 +27,7 @@ from layers.town_map import label_key, town_layer
 from layers.viewport import bounds_of, center_of, zoom_for_bounds
 from ui.config import api_keys
 from ui.data import MapData, label_plan_cached
+from ui.frozen import Frozen
 from ui.inview_hook import label_frame, project_groups  # issue 13 (perf)
 from ui.state import GROUPS as GROUPS_KEY
 from ui.state import MAP_KEY, current_state, map_view_state, on_map_click, sync_query_params
@@ -104,6 +107,63 @@ def map_legend(filtered: gpd.GeoDataFrame, towns: gpd.GeoDataFrame | None,
     st.iframe(html, height=22 * side_legend_rows(html) + 30)
 
 
+class MapLayers(NamedTuple):
+    """The map's layers other than the projects, for the frame `filtered` (held: identity
+    tells the same frame) and `key` (town, project, language, basemap): `below` the
+    projects (river, towns and their summaries and labels), `above` them (the highlights),
+    and the fitted view (`center`, `zoom`). The layers are kept frozen (`ui.frozen`:
+    st_folium renames what it renders, so a rendered layer is never rendered again)."""
+
+    filtered: gpd.GeoDataFrame
+    key: tuple[str, ...]
+    layers: Frozen
+    center: list[float] | None
+    zoom: float | None
+
+
+#: session-state key: the last `MapLayers`, reused by a run of the map fragment alone
+LAYERS_KEY = "gy_map_layers"
+
+
+def map_layers(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
+               tr: I18n, basemap: Basemap, town: str, names: Mapping[str, str],
+               project: str) -> MapLayers:
+    """The layers other than the projects and the fitted view; the session's last ones when
+    they are for the same frame and key (a run of the map fragment alone: the map reported
+    its view, nothing else changed)."""
+    key = (town, project, tr.lang, basemap.key)
+    last = st.session_state.get(LAYERS_KEY)
+    if isinstance(last, MapLayers) and last.filtered is filtered and last.key == key:
+        return last
+    st.session_state.pop(LAYERS_KEY, None)
+    frame = data.district if data.district is not None else data.towns
+    _c, district_zoom = view_of(frame, basemap)
+    below: list[folium.FeatureGroup] = [map_overlays(data.river, data.towns, tr, basemap)]
+    above: list[folium.FeatureGroup] = []
+    if data.towns is not None and len(data.towns):
+        zoom0 = district_zoom or 10.0
+        marks = label_frame(filtered, zoom0)  # issue 13 (perf): markers thinned when many
+        key_l = label_key(marks, data.towns, codelists, tr.lang, basemap, zoom0)
+        plan = label_plan_cached(key_l, marks, data.towns, dict(names), tr.lang,
+                                 basemap.key, zoom0)
+        below.append(town_layer(filtered, data.towns, codelists, names, tr.lang,
+                                tr("map.town_tip"), tr("map.layer_towns"), basemap,
+                                zoom0, highlight=town or None, plan=plan))
+    if town and data.towns is not None:
+        above.append(town_highlight(data.towns, town, basemap))
+        frame = data.towns[data.towns["code"] == town]
+    if project:
+        highlight = project_highlight(data.projects, project, basemap)
+        if highlight is not None:
+            above.append(highlight)
+        focus = focus_frame(data.projects, project, data.towns, data.district)
+        frame = focus if focus is not None else frame
+    center, zoom = view_of(frame, basemap)
+    layers = MapLayers(filtered, key, Frozen([below, above]), center, zoom)
+    st.session_state[LAYERS_KEY] = layers
+    return layers
+
+
 def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists, tr: I18n,
              basemap: Basemap, town: str, names: Mapping[str, str], kiosk: bool,
              project: str = "", view: tuple[tuple[float, ...], int] | None = None) -> None:
@@ -114,33 +174,13 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
     base = build_map(data.district, data.towns, data.river, codelists, tr, basemap,
                      api_key=api_keys().get(basemap.needs_key, ""), summaries=True,
                      overlays=False)
-    frame = data.district if data.district is not None else data.towns
-    _c, district_zoom = view_of(frame, basemap)
-    groups = [map_overlays(data.river, data.towns, tr, basemap)]
-    if data.towns is not None and len(data.towns):
-        zoom0 = district_zoom or 10.0
-        marks = label_frame(filtered, zoom0)  # issue 13 (perf): markers thinned when many
-        key = label_key(marks, data.towns, codelists, tr.lang, basemap, zoom0)
-        plan = label_plan_cached(key, marks, data.towns, dict(names), tr.lang,
-                                 basemap.key, zoom0)
-        groups.append(town_layer(filtered, data.towns, codelists, names, tr.lang,
-                                 tr("map.town_tip"), tr("map.layer_towns"), basemap,
-                                 zoom0, highlight=town or None, plan=plan))
-    # issue 13 (perf): above a size, only the parts in the map's view (ui/inview_hook.py)
-    shown = project_groups(filtered, codelists, tr, basemap)
-    groups += shown.groups
-    if town and data.towns is not None:
-        groups.append(town_highlight(data.towns, town, basemap))
-        frame = data.towns[data.towns["code"] == town]
-    if project:
-        highlight = project_highlight(data.projects, project, basemap)
-        if highlight is not None:
-            groups.append(highlight)
-        focus = focus_frame(data.projects, project, data.towns, data.district)
-        frame = focus if focus is not None else frame
-    center, zoom = view_of(frame, basemap)
+    layers = map_layers(data, filtered, codelists, tr, basemap, town, names, project)
+    center, zoom = layers.center, layers.zoom
     if view:
         center, zoom = list(view[0]), float(view[1])
+    # issue 13 (perf): above a size, only the parts in the map's view (ui/inview_hook.py)
+    shown = project_groups(filtered, codelists, tr, basemap, zoom=None if view else zoom)
+    below, above = layers.layers.thawed()
     st_folium(
         base,
         key=MAP_KEY,
@@ -148,7 +188,7 @@ def map_view(data: MapData, filtered: gpd.GeoDataFrame, codelists: gc.Codelists,
         use_container_width=True,
         returned_objects=["last_active_drawing", "last_object_clicked", "center", "zoom",
                           *shown.returned],  # issue 13 (perf): + bounds in large mode
-        feature_group_to_add=groups,
+        feature_group_to_add=[*below, *shown.groups, *above],
         center=center,
         zoom=zoom,
         on_change=on_map_click,

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import Session
+from tests.e2e.conftest import ROOT, Session, _serve
 
 pytestmark = pytest.mark.e2e
 
@@ -79,3 +79,51 @@ def test_town_click_reruns_the_whole_page(session):
     session.page.get_by_text("该镇街项目数").wait_for(timeout=20_000)
     # the town view's figure replaces the district's: the whole page ran
     assert "该镇街项目数".encode() in frames.received()
+
+
+# ---------------------------------------------------------------------------- large mode
+PROBE = ROOT / "bench" / "e2e" / "probe.js"  # counts project layers added to each map
+
+_MAP = """() => { const m = window.__gy.maps.filter((r) => r.alive).pop();
+                  return {first: m.first, changed: m.changed, features: m.features,
+                          clusters: m.clusters}; }"""
+
+
+@pytest.fixture(scope="module")
+def large_server(tmp_path_factory):
+    """The app on 1 500 synthetic projects (bench.generate's plan mix, seed 14): above
+    `layers.inview.LARGE_MIN` drawn projects, so the map is in large mode."""
+    from bench.e2e.harness import prepare_size
+
+    data, info = prepare_size("1500", tmp_path_factory.mktemp("large"), 14)
+    assert info["size"] == 1500
+    yield from _serve(data, "e2e-large.log")
+
+
+def test_large_mode_map_report_and_small_pan_redraw_nothing(browser, large_server):
+    """In large mode the map reports its view after drawing; what was sent still serves it
+    (`layers.inview.serves`), so the map's run sends the same layers and the browser redraws
+    nothing; a pan inside the margin neither; a zoom does (new clusters, new tolerance)."""
+    s = Session(browser, large_server)
+    try:
+        s.context.add_init_script(path=str(PROBE))
+        s.open()
+        page = s.page
+        page.wait_for_function("() => /[?&]c=/.test(window.location.search)",
+                               timeout=20_000)  # the map's first report was handled
+        page.wait_for_timeout(2000)
+        m = page.evaluate(_MAP)
+        assert m["features"] + m["clusters"] > 0 and m["clusters"] > 0  # large: clusters
+        assert m["changed"] < m["first"], "the first report redrew the project layers"
+        before = page.url
+        s.frame().evaluate("() => window.map.panBy([60, 30], {animate: false})")
+        page.wait_for_function("(u) => window.location.href !== u", arg=before,
+                               timeout=20_000)
+        page.wait_for_timeout(2000)
+        assert page.evaluate(_MAP)["changed"] < m["first"], "a small pan redrew"
+        s.frame().evaluate("() => window.map.setZoom(window.map.getZoom() + 2)")
+        page.wait_for_function(
+            "(t) => window.__gy.maps.filter((r) => r.alive).pop().changed > t",
+            arg=m["first"], timeout=30_000)  # zoomed in: the layers of the new view
+    finally:
+        s.close()
