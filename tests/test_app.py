@@ -297,3 +297,13 @@ def test_card_shows_hostile_text_as_data(app):
     assert not at.exception
     md = "\n".join(m.value for m in at.markdown[1:]) + "".join(s.value for s in at.subheader)
     assert "<img" not in md and "<script" not in md and "](" not in md
+
+
+def test_first_run_freezes_the_warm_heap(app):
+    """issue 13 (perf): after a first run the loaded data and warm caches are out of the
+    cyclic garbage collector's walks (`ui.data.heap_frozen`: gc.freeze once per data file)."""
+    import gc
+
+    at = app()
+    assert not at.exception
+    assert gc.get_freeze_count() > 10_000  # the data, codelists, features, layers ...

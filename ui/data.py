@@ -4,6 +4,7 @@ caching lives here, never in geo/ or layers/."""
 from __future__ import annotations
 
 import contextlib
+import gc as pygc
 import os
 from datetime import date
 from pathlib import Path
@@ -92,6 +93,26 @@ def inview_index_cached(path: str, mtime: float, lang: str, basemap_key: str,
     """`layers.inview.build_index` of `features_cached` with the same arguments (large
     mode: the parts as arrays, once per process and payload)."""
     return build_index(features_cached(path, mtime, lang, basemap_key, stamp))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def heap_frozen(path: str, mtime: float) -> bool:
+    """Once per data file version: collect, then move every object alive now (the loaded
+    data and the caches the first run built) out of the cyclic garbage collector's sight
+    (`gc.freeze`). At 100 000 projects the caches hold tens of millions of objects, and each
+    full collection walked them all: ~3 s, 35 times in a few minutes of visits, stalling
+    whichever run was going on (bench/RESULTS-e2e.md). Frozen objects are still freed by
+    reference counting when a cache drops them; only cyclic garbage alive at this moment
+    (the current run's) is kept, once per data version."""
+    pygc.collect()
+    pygc.freeze()
+    return True
+
+
+def freeze_heap() -> None:
+    """`heap_frozen` for the current data file (call after the caches are warm)."""
+    path = projects_path()
+    heap_frozen(str(path), mtime(path))
 
 
 def inview_index_for(lang: str, basemap_key: str) -> FeatureIndex:

@@ -367,3 +367,4 @@ def kiosk_page(loaded: data.MapData, codelists: Codelists, table: dict, basemap_
             town_grid(labels, tr)
     kiosk_idle_timer()
     sync_query_params(current_state())
+    data.freeze_heap()  # issue 13 (perf): the warm caches out of the cyclic GC's walks

@@ -190,6 +190,7 @@ def map_page() -> None:
     # warm the other language's map features (shared cache) so a switch draws at once
     data.features_for(tr.other().lang, state.basemap)
     sync_query_params(current_state())  # incl. what the map and the card changed
+    data.freeze_heap()  # issue 13 (perf): the warm caches out of the cyclic GC's walks
 
 
 def keep_map_widgets() -> None:

@@ -9,7 +9,8 @@ mix; ``N@real`` or ``N@point=..,line=..,area=..`` = another mix, see `bench.gene
 2. one ``streamlit run`` server per variant is started (the app: ``streamlit_app.py`` with
    ``GAOYAO_DATA_DIR``; the baselines: `bench/e2e/baseline_*.py` behind a two-line launcher
    next to a link to ``static/`` so that ``/app/static/vendor`` serves the same Leaflet), and
-   visited once untimed (the server's own cold start: data load, caches; reported apart);
+   visited once untimed (the server's own cold start: data load, caches; reported apart), then
+   left until idle (`Server.wait_idle`: the app's first run goes on after its map is drawn);
    every server runs with ``--server.maxMessageSize`` `MAX_MESSAGE_MB` (a baseline's map
    message above Streamlit's default 200 MB is sent, not refused);
 3. ``--pairs`` rounds, each visiting the variants in turn (app, explore, geojson, app, ...).
@@ -58,6 +59,9 @@ VARIANTS = {
 }
 DEFAULT_OUT = ROOT / "bench" / "RESULTS-e2e.md"
 QUIET_S = 1.5  # a phase ends when the map has not changed and no byte came for this long
+#: after the untimed warm-up visit a server is idle when it used less than IDLE_CPU of a core
+#: over IDLE_WINDOW_S (waited for at most IDLE_MAX_S): the rounds start on an idle server
+IDLE_CPU, IDLE_WINDOW_S, IDLE_MAX_S = 0.05, 2.0, 600.0
 #: every server (app and baselines alike) runs with this ``server.maxMessageSize`` (MB):
 #: Streamlit's default, 200 MB, refuses ``explore()``'s 221.7 MB message at 100 000 projects,
 #: and a baseline that is not allowed to send its map is not a fair baseline
@@ -171,6 +175,28 @@ class Server:
         except OSError:
             return None
         return None
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds (user + system) the server process used so far (/proc), or None."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait_idle(self, timeout: float = IDLE_MAX_S) -> float:
+        """Wait until the server uses less than `IDLE_CPU` of a core over `IDLE_WINDOW_S`
+        (a visit's run can go on after its map was drawn: the app warms the other
+        language's features at the end of its first run); returns the seconds waited."""
+        t0 = time.monotonic()
+        last = self.cpu_s()
+        while time.monotonic() - t0 < timeout:
+            time.sleep(IDLE_WINDOW_S)
+            now = self.cpu_s()
+            if last is None or now is None or now - last < IDLE_CPU * IDLE_WINDOW_S:
+                break
+            last = now
+        return round(time.monotonic() - t0, 1)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -635,7 +661,9 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
         "(app, explore, geojson, app, …); each round is a new browser context (**cold**: "
         "empty cache), a filter change (pick the largest category in the sidebar "
         "multiselect) and a second navigation in the same context (**warm**). Each server "
-        "was visited once untimed before the rounds (its data load and caches).",
+        "was visited once untimed before the rounds (its data load and caches), and the "
+        "rounds started once the server was idle again (under 5 % of a core over 2 s: a run "
+        "can go on after its map was drawn).",
         "* bytes: everything received, over HTTP (not from cache) and the websocket "
         "(uncompressed: Streamlit's websocket compression is off by default), from navigation "
         "until the page was quiet for 1.5 s. Times: from navigation start (filter change: "
@@ -713,6 +741,10 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
                 fv = res["server_first_visit"]
                 notes.append(f"{v}: the server's first (untimed-round) visit drew after "
                              f"{fv.get('first_s', '—')} s (cold server caches)"
+                             + (f"; the server was busy {idle} s more after it (waited for "
+                                "before the rounds)"
+                                if (idle := (res.get("server_rss") or {}).get(
+                                    "idle_after_warmup_s")) else "")
                              + (f"; error: {fv['error']}" if fv.get("error") else ""))
             if res.get("server_rss"):
                 m = res["server_rss"]
@@ -786,6 +818,9 @@ def run_size(spec: str, work: Path, ns: argparse.Namespace, browser: Any,
             finally:
                 w.close()
             time.sleep(QUIET_S * 4)  # the warm-up session closed: its memory freed or not
+            # its run may go on after the map was drawn (the app then warms the other
+            # language's features, ~40 s of CPU at 100 000): round 1 would share the cores
+            rss[v]["idle_after_warmup_s"] = servers[v].wait_idle()
             rss[v]["after_warmup_mb"] = servers[v].rss_mb()
             print(f"[e2e] {spec} {v} server warm-up: {first[v].get('first_s')} s "
                   f"rss {rss[v]} "
