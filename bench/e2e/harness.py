@@ -741,10 +741,10 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
                 fv = res["server_first_visit"]
                 notes.append(f"{v}: the server's first (untimed-round) visit drew after "
                              f"{fv.get('first_s', '—')} s (cold server caches)"
-                             + (f"; the server was busy {idle} s more after it (waited for "
-                                "before the rounds)"
+                             + (f"; the server went on computing for ~{idle} s after it "
+                                "(the rounds waited until it was idle)"
                                 if (idle := (res.get("server_rss") or {}).get(
-                                    "idle_after_warmup_s")) else "")
+                                    "idle_after_warmup_s", 0)) > IDLE_WINDOW_S else "")
                              + (f"; error: {fv['error']}" if fv.get("error") else ""))
             if res.get("server_rss"):
                 m = res["server_rss"]
