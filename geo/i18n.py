@@ -16,13 +16,20 @@ LANGS = ("zh", "en")
 
 
 def load_table(path: Path | str = I18N_CSV) -> dict[str, dict[str, str]]:
-    """``{key: {"zh": ..., "en": ...}}`` from the CSV; raises ValueError on a duplicate key."""
+    """``{key: {"zh": ..., "en": ...}}`` from the CSV; raises ValueError on a duplicate key
+    and on a row with more or fewer fields than the header (an unquoted comma in a text would
+    otherwise cut it and shift its rest into the next language), naming the key and line."""
     table: dict[str, dict[str, str]] = {}
     with open(path, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
+        reader = csv.DictReader(fh)
+        for row in reader:
             key = (row.get("key") or "").strip()
             if not key:
                 continue
+            if None in row or None in row.values():
+                raise ValueError(f"{path}, line {reader.line_num}: the row of key {key!r} has "
+                                 f"not {len(reader.fieldnames or [])} fields (quote a text "
+                                 "that contains a comma)")
             if key in table:
                 raise ValueError(f"{path}: duplicate key {key!r}")
             table[key] = {lang: row.get(lang) or "" for lang in LANGS}

@@ -307,3 +307,21 @@ def test_first_run_freezes_the_warm_heap(app):
     at = app()
     assert not at.exception
     assert gc.get_freeze_count() > 10_000  # the data, codelists, features, layers ...
+
+
+def test_i18n_rows_with_a_stray_comma_are_refused(tmp_path):
+    """An unquoted comma in a text cut it and moved its rest into the next language (the
+    English list note read "没有具体地点"): the loader names the key and line."""
+    from geo.i18n import load_table
+
+    bad = tmp_path / "i18n.csv"
+    bad.write_text("key,zh,en\nok,好,fine\nnote,甲,乙,丙,Text\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 3: the row of key 'note' has not 3 fields"):
+        load_table(bad)
+    short = tmp_path / "short.csv"
+    short.write_text("key,zh,en\nnote,甲\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'note'"):
+        load_table(short)
+    table = load_table()  # the committed table: every row has its three fields
+    assert table["acct.district_note"]["en"].startswith("These projects are known only")
+    assert table["acct.district_note"]["zh"].endswith("不在图上标注。")

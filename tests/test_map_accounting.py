@@ -107,3 +107,16 @@ def test_group_toggles_are_in_the_url(app):
     at.session_state["w_groups"] = groups
     at.run()
     assert "off" not in at.query_params
+
+
+def test_off_map_lists_are_built_only_when_opened(app):
+    """issue 13: the lists beside the map are built and sent only while their popover is
+    open (st.popover(on_change="rerun") in a fragment), not with every run of the page."""
+    at = app()
+    closed = [len(d.value) for d in at.dataframe]  # the project table, statistics ...
+    at.session_state["w_pop_district"] = True
+    at.run()
+    opened = [len(d.value) for d in at.dataframe]
+    # one more table, first on the page (the figures come before the tabs): the fixture's
+    # two district-wide projects
+    assert len(opened) == len(closed) + 1 and opened[0] == 2 and opened[1:] == closed

@@ -28,7 +28,7 @@ from ui.map_view import (
     group_counts,
     group_toggles,
     map_legend,
-    off_map_list,
+    off_map_lists,
     selected_groups,
 )
 from ui.progress_map import as_of_sidebar, as_of_value, changed_filter
@@ -94,9 +94,7 @@ def key_metrics(acct: Accounting, shown: gpd.GeoDataFrame, codelists: gc.Codelis
     c1.metric(tr("town.count" if town else "metric.shown"), acct.total)
     with c2:
         accounting_line(acct, tr)
-        with st.container(horizontal=True):  # buttons as wide as their label, never cut
-            off_map_list(shown, codelists, tr, "district")
-            off_map_list(shown, codelists, tr, "unplaced")
+        off_map_lists(shown, codelists, tr)
 
 
 def notices(towns: pd.DataFrame | None, towns_notice: str, key_notice: str, tr: I18n,

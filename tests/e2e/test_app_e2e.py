@@ -115,3 +115,19 @@ def test_hostile_text_is_shown_as_text(session):
     assert session.dialogs == []
     session.shot("e2e-hostile")
     assert session.external == []
+
+
+def test_off_map_list_opens_with_its_projects(session):
+    """The district-wide list is built when its popover opens (issue 13: not sent with every
+    run of the page); opening it does not re-mount the map."""
+    session.open()
+    session.frame().evaluate("() => { window.__gyMounted = 1; }")
+    page = session.page
+    assert page.locator('[data-testid="stPopoverBody"] [data-testid="stDataFrame"]').count() == 0
+    page.get_by_role("button", name=re.compile("全区 2 项")).click()
+    body = page.locator('[data-testid="stPopoverBody"]')
+    body.locator('[data-testid="stDataFrame"]').wait_for(timeout=20_000)
+    assert "只知位于高要区内" in body.inner_text()  # acct.district_note
+    session.shot("e2e-district-list")
+    assert session.frame().evaluate("() => window.__gyMounted") == 1
+    assert session.external == []
