@@ -99,8 +99,8 @@ def inview_index_cached(path: str, mtime: float, lang: str, basemap_key: str,
 def heap_frozen(path: str, mtime: float) -> bool:
     """Once per data file version: collect, then move every object alive now (the loaded
     data and the caches the first run built) out of the cyclic garbage collector's sight
-    (`gc.freeze`). At 100 000 projects the caches hold tens of millions of objects, and each
-    full collection walked them all: ~3 s, 35 times in a few minutes of visits, stalling
+    (`gc.freeze`). At 100 000 projects each full collection walked
+    the objects of those caches: ~3 s, 35 times in a few minutes of visits, stalling
     whichever run was going on (bench/RESULTS-e2e.md). Frozen objects are still freed by
     reference counting when a cache drops them; only cyclic garbage alive at this moment
     (the current run's) is kept, once per data version."""
