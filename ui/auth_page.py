@@ -39,12 +39,12 @@ def sign_out_button(tr: I18n, key: str = "w_auth_signout") -> None:
 
 def auth_page() -> None:
     tr = translator()
-    st.title(tr("auth.title"))
     engine = data.tracking_engine()
+    account = current_account() if engine is not None else None
+    st.title(tr("auth.title" if account is None else "auth.account"))
     if engine is None:
         st.info(tr("auth.no_db"))
         return
-    account = current_account()
     if account is not None:
         if st.session_state.pop(AFTER_LOGIN, False) and NAV.get("progress") is not None:
             st.switch_page(NAV["progress"])

@@ -223,5 +223,8 @@ def navigation_pages(map_pg: st.Page) -> tuple[list[st.Page], bool]:
                                   url_path="progress")
         pages += [NAV["progress"], st.Page(review_page, title=tr("review.page"),
                                            url_path="review")]
-    pages.append(st.Page(auth_page, title=tr("auth.page"), url_path="signin"))
+    # signed in, the same page shows who is signed in and the sign-out button: 账户, not 登录
+    signed_in = current_account() is not None
+    pages.append(st.Page(auth_page, title=tr("auth.account" if signed_in else "auth.page"),
+                         url_path="signin"))
     return pages, True

@@ -142,7 +142,9 @@ def test_official_records_completion_then_kiosk_shows_it(browser, progress_serve
         page.get_by_role("button", name="下载 HTML 报告").wait_for(timeout=30_000)
         shot(page, "5-review")
         # sign out (on the sign-in page): back to anonymous, the progress page is gone
-        page.get_by_role("link", name="登录").click()
+        # signed in, the nav names the account page 账户 (登录 would offer a sign-in)
+        assert page.get_by_role("link", name="登录", exact=True).count() == 0
+        page.get_by_role("link", name="账户", exact=True).click()
         page.get_by_role("button", name="退出登录").first.click()
         page.get_by_role("heading", name="高要区“十四五”规划项目地图").wait_for(
             timeout=30_000)
@@ -180,6 +182,23 @@ def test_official_records_completion_then_kiosk_shows_it(browser, progress_serve
     assert errors == []
 
 
+def add_vertex(page, frame, x: float, y: float, n: int) -> None:
+    """Click (x, y) on the map while Leaflet.draw draws, until it shows vertex `n`.
+
+    Leaflet.draw ignores a mouse-down that comes before its 50 ms timer has re-enabled new
+    vertices; on a loaded machine (CI, or Chromium's CPU throttling at 6x) a click 300 ms
+    after the last one was dropped, and the polygon was saved with three corners. A real
+    user sees the missing corner and clicks again; so does this helper."""
+    vertices = frame.locator(".leaflet-editing-icon")
+    for _ in range(5):
+        page.mouse.click(x, y)
+        for _ in range(20):
+            if vertices.count() >= n:
+                return
+            page.wait_for_timeout(100)
+    raise AssertionError(f"Leaflet.draw did not take vertex {n} after 5 clicks")
+
+
 def test_official_draws_a_polygon_with_local_leaflet_draw(browser, progress_server, db_url):
     """Leaflet.draw (served from static/vendor, no CDN): draw a polygon, see its preview,
     save it as the project's location (precision 2), see it in the history and on the map,
@@ -208,12 +227,15 @@ def test_official_draws_a_polygon_with_local_leaflet_draw(browser, progress_serv
         frame.locator("a.leaflet-draw-draw-polygon").click()
         box = container.bounding_box()
         pts = [(0.45, 0.35), (0.6, 0.35), (0.6, 0.55), (0.45, 0.55)]
-        for fx, fy in pts:
-            page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-            page.wait_for_timeout(300)
+        for n, (fx, fy) in enumerate(pts, start=1):
+            add_vertex(page, frame, box["x"] + box["width"] * fx,
+                       box["y"] + box["height"] * fy, n)
         page.mouse.click(box["x"] + box["width"] * pts[0][0],
                          box["y"] + box["height"] * pts[0][1])     # close the ring
-        page.locator("code").filter(has_text="POLYGON").first.wait_for(timeout=20_000)
+        preview = page.locator("code").filter(has_text="POLYGON").first
+        preview.wait_for(timeout=20_000)
+        # four corners and the closing one: no click was lost
+        assert preview.inner_text().count(",") == 4, preview.inner_text()
         page.get_by_text("2 近似").click()
         page.get_by_label("说明（必填）").fill("按规划许可红线范围标注")
         page.get_by_label("依据文件标题（必填）").fill("建设工程规划许可证")

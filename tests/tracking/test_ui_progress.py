@@ -105,6 +105,7 @@ def test_sign_in_form_wrong_password_throttle_and_sign_out(db):
     assert {"progress", "review", "signin"} <= paths(at2)
     assert token not in str(dict(at2.query_params))                # never in the URL
     at2 = go(at2, "signin")
+    assert at2.title[0].value == "账户"                         # signed in: not 登录
     next(b for b in at2.button if b.label == "退出登录").click().run()
     assert "gy_token" not in at2.session_state
     assert auth.authenticate(db, token) is None                     # ended on the server
