@@ -59,7 +59,7 @@ def test_both_variants_drew_features_and_bytes_were_counted(run):
     # fair: both variants draw the same projects, before and after the filter change
     assert shown["app"] == shown["explore"]
     text = run.read_text(encoding="utf-8")
-    assert "shared, loaded machine" in text and "app / explore" in text
+    assert "what else ran on it" in text and "app / explore" in text
 
 
 @pytest.fixture(scope="module")

@@ -636,8 +636,8 @@ def render_markdown(meta: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
     lines = [
         "# End-to-end benchmark: everything the browser receives",
         "",
-        "> **Taken on a shared, loaded machine** (2 cores shared by several engineers' jobs "
-        "while this ran): absolute times are inflated and noisy; compare the app with the "
+        "> **Absolute times depend on the machine and on what else ran on it** (its load "
+        "averages are given below; the machine may be shared): compare the app with the "
         "baselines of the same round (ratios), not with other runs.",
         "",
         f"* date: {meta['date']}; machine: {meta['cores']} cores, {meta['memory']} RAM, "
