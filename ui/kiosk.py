@@ -38,7 +38,8 @@ def idle_script(home_query: str, seconds: int) -> str:
 
 
 def kiosk_idle_timer() -> None:
-    """After the idle time without any touch/mouse/key input (in the page or the map), go back
+    """After the idle time without any touch/mouse/key input (in the page or the map) and
+    with no run of the app going on (a visitor waiting for a slow answer is not idle), go back
     to the kiosk home URL. The script is injected into the parent page once (same origin)."""
     home = "" if kiosk_forced() else "?mode=kiosk"
     components.html(idle_script(home, idle_seconds()), height=0)

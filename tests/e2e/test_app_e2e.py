@@ -88,6 +88,23 @@ def test_kiosk_hides_controls_and_returns_home(session):
     assert session.external == []
 
 
+def test_kiosk_does_not_reset_while_the_app_runs(session):
+    """A visitor waiting for a slow run is not idle: while Streamlit marks a run as going on,
+    the kiosk keeps the view; IDLE_S after the run ends it goes home."""
+    session.open("?mode=kiosk&view=441204001")
+    page = session.page
+    mark = ("s => document.querySelector('[data-testid=\"stApp\"]')"
+            ".setAttribute('data-test-script-state', s)")
+    page.evaluate(mark, "running")     # as Streamlit does while a run goes on
+    page.mouse.move(300, 300)
+    page.wait_for_timeout((IDLE_S + 3) * 1000)
+    assert "view=441204001" in page.evaluate("() => window.location.search")
+    page.evaluate(mark, "notRunning")
+    page.wait_for_function("() => window.location.search === '?mode=kiosk'",
+                           timeout=(IDLE_S + 15) * 1000)
+    assert session.external == []
+
+
 def test_hostile_text_is_shown_as_text(session):
     session.open("?q=hostile-xss")
     assert session.data_features() == 1
