@@ -63,6 +63,11 @@ class Touch:
                 out.append(("map control", box["width"], box["height"]))
         return out
 
+    def stay(self) -> None:
+        """A small pointer movement: input that restarts the kiosk's idle clock."""
+        self._stay = not getattr(self, "_stay", False)
+        self.page.mouse.move(5 + self._stay, 5)
+
     def tap(self, selector: str) -> None:
         """Tap the first element of `selector`. A rerun may replace it between finding and
         tapping (Playwright: "not attached to the DOM"); a person's tap would then land on the
@@ -146,10 +151,15 @@ def test_kiosk_tap_town_project_and_home(touch):
     card = page.locator(".st-key-k_card")
     card.wait_for(timeout=20_000)
     page.wait_for_timeout(400)  # the dialog's fade-in (the e2e server's idle reset is 4 s)
+    # the visitor is reading the card: their pointer moves (on a slow machine these checks
+    # take longer than the test server's 4 s idle reset, which would close the card)
+    touch.stay()
     page.screenshot(path=str(ARTIFACTS / f"e2e-kiosk-card-{touch.name}.png"))
+    touch.stay()
     text = card.inner_text()
     assert "位置:" in text and "None" not in text and "441204" not in text
     assert touch.small_targets() == []
+    touch.stay()
     # 关闭 closes the card and the list can be used again
     touch.tap(".st-key-k_close button")
     page.wait_for_function("() => !document.querySelector('.st-key-k_card')", timeout=20_000)
