@@ -215,7 +215,8 @@ def navigation_pages(map_pg: st.Page) -> tuple[list[st.Page], bool]:
 
     tr = I18n(data.i18n_table(), st.session_state.get(W["lang"], "zh"))
     pages = [map_pg]
-    if current_account() is not None:
+    signed_in = current_account() is not None  # one look-up of the token per run
+    if signed_in:
         from ui.progress_page import progress_page
         from ui.review_page import review_page
 
@@ -224,7 +225,6 @@ def navigation_pages(map_pg: st.Page) -> tuple[list[st.Page], bool]:
         pages += [NAV["progress"], st.Page(review_page, title=tr("review.page"),
                                            url_path="review")]
     # signed in, the same page shows who is signed in and the sign-out button: 账户, not 登录
-    signed_in = current_account() is not None
     pages.append(st.Page(auth_page, title=tr("auth.account" if signed_in else "auth.page"),
                          url_path="signin"))
     return pages, True
